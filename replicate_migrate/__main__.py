@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from replicate_migrate.cli import main
+
+main()
