@@ -1,0 +1,314 @@
+"""Ask the Replicate API for models' output schemas, with an on-disk cache; never raises.
+
+Used for models the bundled catalog does not know. Every failure (no network, a rejected
+token, an unknown model, rate limits that outlast the retries) becomes one warning line.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import os
+import random
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from replicate_migrate import __version__
+from replicate_migrate.analysis.models import (
+    ModelFacts,
+    OutputKind,
+    as_cog_version_schema,
+    kind_from_schema,
+    split_ref,
+)
+
+__all__ = ["LookupResult", "base_url_from_env", "lookup_models", "token_from_env"]
+
+DEFAULT_BASE_URL = "https://api.replicate.com"
+_CACHE_FORMAT = 1  # bump when the cached fields or kind_from_schema's answers change
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """Facts for the refs that were resolved, and one warning line per problem."""
+
+    facts: dict[str, ModelFacts]
+    warnings: tuple[str, ...]
+
+
+def base_url_from_env() -> str:
+    """REPLICATE_BASE_URL, or the public API; an empty value counts as unset, as in the client."""
+    return os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
+
+
+def token_from_env() -> str | None:
+    """REPLICATE_API_TOKEN, or None when unset or empty."""
+    return os.environ.get("REPLICATE_API_TOKEN") or None
+
+
+@dataclass(frozen=True)
+class _Policy:
+    retries: int
+    backoff_seconds: float
+    max_wait_seconds: float
+
+
+class _Session:
+    """What the worker threads share: the client, the stop flag and the warnings."""
+
+    def __init__(self, client: httpx.Client, base_url: str, policy: _Policy) -> None:
+        self.client = client
+        self.base_url = base_url
+        self.policy = policy
+        self.stopped = threading.Event()
+        self._lock = threading.Lock()
+        self._warnings: list[tuple[int, str]] = []
+
+    def warn(self, order: int, message: str) -> None:
+        with self._lock:
+            self._warnings.append((order, message))
+
+    def stop(self, message: str) -> None:
+        """Record why every remaining lookup is pointless, once, and make them give up."""
+        with self._lock:
+            if self.stopped.is_set():
+                return
+            self.stopped.set()
+            self._warnings.append((-1, message))
+
+    def warnings(self) -> tuple[str, ...]:
+        with self._lock:
+            # Sorted so reports do not depend on which thread finished first.
+            return tuple(message for _, message in sorted(self._warnings))
+
+
+def lookup_models(
+    refs: Iterable[str],
+    *,
+    token: str | None,
+    base_url: str,
+    cache_dir: Path | None,
+    ttl_seconds: float = 7 * 24 * 3600,
+    concurrency: int = 8,
+    timeout: float = 10.0,
+    retries: int = 3,
+    transport: httpx.BaseTransport | None = None,
+    backoff_seconds: float = 0.5,
+    max_wait_seconds: float = 10.0,
+) -> LookupResult:
+    """Resolve each ``owner/name[:version]`` ref to its output kind; never raises.
+
+    Fresh cache entries (younger than ``ttl_seconds``) are used without a request.
+    ``retries`` counts attempts after the first, for 429, 5xx and transport errors.
+    """
+    unique = list(dict.fromkeys(refs))
+    facts: dict[str, ModelFacts] = {}
+    policy = _Policy(max(0, retries), max(0.0, backoff_seconds), max(0.0, max_wait_seconds))
+    headers = {"User-Agent": f"replicate-migrate/{__version__}"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        with httpx.Client(
+            base_url=base_url, headers=headers, timeout=timeout, transport=transport
+        ) as client:
+            session = _Session(client, base_url, policy)
+            todo = _from_cache(unique, cache_dir, ttl_seconds, facts, session)
+            with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+                found = pool.map(lambda item: _resolve(session, cache_dir, *item), todo)
+                fetched = dict(found)
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; say what broke
+        return LookupResult(facts, (f"online lookup failed: {type(exc).__name__}: {exc}",))
+    ordered = {ref: facts.get(ref) or fetched.get(ref) for ref in unique}
+    resolved = {ref: value for ref, value in ordered.items() if value is not None}
+    return LookupResult(resolved, session.warnings())
+
+
+def _from_cache(
+    refs: list[str],
+    cache_dir: Path | None,
+    ttl: float,
+    facts: dict[str, ModelFacts],
+    session: _Session,
+) -> list[tuple[int, str]]:
+    """Fill ``facts`` from fresh cache entries; return the (order, ref) pairs still to fetch."""
+    todo: list[tuple[int, str]] = []
+    now = time.time()
+    for order, ref in enumerate(refs):
+        if split_ref(ref) is None:
+            session.warn(order, f"{ref!r}: not a model reference (owner/name[:version])")
+            continue
+        cached = _read_cache(cache_dir, ref, ttl, now) if cache_dir else None
+        if cached is None:
+            todo.append((order, ref))
+        else:
+            facts[ref] = cached
+    return todo
+
+
+def _resolve(
+    session: _Session, cache_dir: Path | None, order: int, ref: str
+) -> tuple[str, ModelFacts | None]:
+    try:
+        found = _fetch(session, order, ref)
+        if found is not None and cache_dir is not None:
+            _write_cache(session, cache_dir, ref, found)
+        return ref, found
+    except Exception as exc:  # noqa: BLE001 - one broken lookup must not sink the others
+        session.warn(order, f"{ref}: lookup failed: {type(exc).__name__}: {exc}")
+        return ref, None
+
+
+def _fetch(session: _Session, order: int, ref: str) -> ModelFacts | None:
+    model, version = split_ref(ref) or (ref, None)
+    owner, name = model.split("/", 1)
+    path = f"/v1/models/{quote(owner, safe='')}/{quote(name, safe='')}"
+    if version is not None:
+        path += f"/versions/{quote(version, safe='')}"
+    response = _get(session, order, ref, path)
+    if response is None:
+        return None
+    try:
+        payload = response.json()
+    except ValueError:
+        session.warn(order, f"{ref}: {session.base_url} answered with something other than JSON")
+        return None
+    found = payload if version is not None else _get_key(payload, "latest_version")
+    schema = _get_key(found, "openapi_schema")
+    if not isinstance(schema, Mapping):
+        session.warn(order, f"{ref}: no published output schema; its output kind stays unknown")
+        return None
+    cog_version = _get_key(found, "cog_version")
+    kind, file_keys, list_keys = kind_from_schema(as_cog_version_schema(schema, cog_version))
+    return ModelFacts(kind, "online", file_keys, list_keys)
+
+
+def _get(session: _Session, order: int, ref: str, path: str) -> httpx.Response | None:
+    """GET with retries; None (after a warning) when there is no usable answer."""
+    policy = session.policy
+    problem = ""
+    for attempt in range(policy.retries + 1):
+        if session.stopped.is_set():
+            return None
+        response: httpx.Response | None = None
+        try:
+            response = session.client.get(path)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # A refused or unreachable host rarely heals in seconds: one retry rides out a
+            # blip; more would only make every lookup wait while the network is down.
+            if attempt >= min(policy.retries, 1):
+                session.stop(f"cannot reach {session.base_url} ({exc}); online lookups skipped")
+                return None
+            problem = str(exc)
+        except httpx.TransportError as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        else:
+            if _is_final(session, order, ref, response):
+                return response if response.status_code == 200 else None
+            problem = f"HTTP {response.status_code}"
+        if attempt < policy.retries and session.stopped.wait(_delay(policy, attempt, response)):
+            return None
+    session.warn(order, f"{ref}: {problem} after {policy.retries + 1} attempts; giving up")
+    return None
+
+
+def _is_final(session: _Session, order: int, ref: str, response: httpx.Response) -> bool:
+    """False when the status is worth retrying; warns about final statuses other than 200."""
+    status = response.status_code
+    if status == 429 or status >= 500:
+        return False
+    if status in (401, 403):
+        if session.client.headers.get("Authorization"):
+            problem = f"REPLICATE_API_TOKEN rejected by {session.base_url}"
+        else:
+            problem = f"REPLICATE_API_TOKEN is not set and {session.base_url} requires one"
+        session.stop(f"{problem} (HTTP {status}); online lookups stopped")
+    elif status == 404:
+        session.warn(order, f"{ref}: not found at {session.base_url} (HTTP 404)")
+    elif status != 200:
+        session.warn(order, f"{ref}: unexpected HTTP {status} from {session.base_url}")
+    return True
+
+
+def _delay(policy: _Policy, attempt: int, response: httpx.Response | None) -> float:
+    """Seconds before the next attempt: the server's Retry-After, else exponential backoff."""
+    hint = _retry_after(response.headers.get("Retry-After")) if response is not None else None
+    if hint is None:
+        base = policy.backoff_seconds * 2**attempt
+        hint = base + random.uniform(0, base / 4)  # jitter keeps workers from retrying in step
+    return min(hint, policy.max_wait_seconds)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _get_key(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, Mapping) else None
+
+
+def _cache_path(cache_dir: Path, ref: str) -> Path:
+    key = ref.lower()
+    readable = re.sub(r"[^a-z0-9._-]+", "_", key)[:80]
+    # The hash keeps refs that sanitize alike (a/b_c, a_b/c) in separate files.
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    return cache_dir / f"{readable}-{digest}.json"
+
+
+def _read_cache(cache_dir: Path, ref: str, ttl_seconds: float, now: float) -> ModelFacts | None:
+    """A fresh cached answer for ``ref``, or None when absent, stale or unreadable."""
+    try:
+        data = json.loads(_cache_path(cache_dir, ref).read_text(encoding="utf-8"))
+        if data["format"] != _CACHE_FORMAT or data["ref"] != ref.lower():
+            return None
+        if not 0 <= now - float(data["fetched_at"]) < ttl_seconds:
+            return None
+        file_keys = frozenset(str(k) for k in data["file_keys"])
+        list_keys = frozenset(str(k) for k in data["list_keys"])
+        return ModelFacts(OutputKind(data["kind"]), "cache", file_keys, list_keys)
+    except Exception:  # noqa: BLE001 - a corrupt or foreign cache file is just a miss
+        return None
+
+
+def _write_cache(session: _Session, cache_dir: Path, ref: str, facts: ModelFacts) -> None:
+    record = {
+        "format": _CACHE_FORMAT,
+        "ref": ref.lower(),
+        "fetched_at": time.time(),
+        "kind": facts.kind.value,
+        "file_keys": sorted(facts.file_keys),
+        "list_keys": sorted(facts.list_keys),
+    }
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a concurrent run never reads half a file.
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(record, handle)
+            os.replace(tmp, _cache_path(cache_dir, ref))
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        session.warn(-1, f"cannot write the lookup cache in {cache_dir}: {exc}")
