@@ -1,0 +1,84 @@
+"""What every report format needs: a stable order, counts, and how a location is spelled."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath, PureWindowsPath
+
+from replicate_migrate.results import Action, FileResult, Finding
+
+TOOL_NAME = "replicate-migrate"
+INFORMATION_URI = "https://github.com/replicate-migrate/replicate-migrate"
+ACTION_ORDER: tuple[Action, ...] = (
+    Action.REWRITTEN,
+    Action.OPTED_OUT,
+    Action.REVIEW,
+    Action.UNCHANGED,
+    Action.ERROR,
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts over one run; `errors` covers unreadable files and findings with Action.ERROR."""
+
+    files: int
+    changed: int
+    by_action: tuple[tuple[Action, int], ...]  # every action in ACTION_ORDER, zeros included
+    errors: int
+
+    def count(self, action: Action) -> int:
+        return dict(self.by_action)[action]
+
+
+def summarize(results: Sequence[FileResult]) -> Summary:
+    counts = Counter(f.action for r in results for f in r.findings)
+    file_errors = sum(1 for r in results if r.error is not None)
+    return Summary(
+        files=len(results),
+        changed=sum(1 for r in results if r.changed),
+        by_action=tuple((action, counts[action]) for action in ACTION_ORDER),
+        errors=file_errors + counts[Action.ERROR],
+    )
+
+
+def ordered(results: Sequence[FileResult]) -> list[FileResult]:
+    """Results by path, so output does not depend on the order worker processes finish in."""
+    return sorted(results, key=lambda r: r.path)
+
+
+def findings(results: Sequence[FileResult]) -> Iterator[Finding]:
+    """Every finding, by path, then cell, line and column."""
+    for result in ordered(results):
+        yield from sorted(
+            result.findings,
+            key=lambda f: (-1 if f.cell is None else f.cell, f.line, f.column, f.rule),
+        )
+
+
+def is_actionable(finding: Finding) -> bool:
+    """Whether a finding reports something done or to do; plain `unchanged` ones do not."""
+    return finding.action is not Action.UNCHANGED
+
+
+def cell_label(finding: Finding) -> str | None:
+    return None if finding.cell is None else f"cell {finding.cell + 1}"
+
+
+def kind_note(finding: Finding) -> str:
+    """` (kind: file-list, from catalog)`, or "" when the decision used no output kind."""
+    if finding.kind is None:
+        return ""
+    source = f", from {finding.kind_source}" if finding.kind_source else ""
+    return f" (kind: {finding.kind}{source})"
+
+
+def posix_path(path: str) -> str:
+    """`path` with forward slashes, whichever OS produced it."""
+    return PureWindowsPath(path).as_posix() if "\\" in path else PurePath(path).as_posix()
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
