@@ -21,6 +21,10 @@ class Options:
     online: bool = False
     jobs: int = 0  # 0 means the CPU count
     cache_dir: str | None = None
+    exclude: tuple[str, ...] | None = None  # None means the default excludes
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    respect_gitignore: bool = True
 
     def is_enabled(self, rule: str) -> bool:
         if self.select and not any(rule.startswith(s) for s in self.select):

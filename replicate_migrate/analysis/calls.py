@@ -1,0 +1,268 @@
+"""Evaluate calls: replicate's run family, the ways it is passed around, and callees."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from replicate_migrate.analysis import semantics as sem
+from replicate_migrate.analysis.expressions import (
+    NOTHING,
+    Evaluator,
+    results_of,
+    step_all,
+    string_value,
+)
+from replicate_migrate.analysis.values import (
+    ITEM,
+    OPAQUE,
+    WRAP,
+    Category,
+    Function,
+    Pending,
+    Qual,
+    Replicate,
+    Result,
+    Source,
+    Value,
+    Values,
+    key_step,
+)
+
+# Callees that call a function they are given with the arguments that follow it,
+# passing keyword arguments through (so `use_file_output=False` can go on them).
+_FORWARDERS = {
+    "asyncio.to_thread": "to_thread",
+    "functools.partial": "partial",
+}
+_PASS_THROUGH = frozenset(
+    {"asyncio.create_task", "asyncio.ensure_future", "asyncio.wait_for", "asyncio.shield"}
+)
+
+
+def method_of(values: Values) -> str | None:
+    """The run-family method these values name, if they all name the same one."""
+    methods = {v.method for v in values if isinstance(v, Replicate) and v.what == "method"}
+    return methods.pop() if len(methods) == 1 else None
+
+
+class CallEvaluator(Evaluator):
+    def eval_Call(self, node: cst.Call) -> Values:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            special = self.container_method(node, func)
+            if special is not None:
+                return special
+        callee = self.eval(func)
+        method = method_of(callee)
+        if method is not None:
+            return self.run_call(node, method, node, via="")
+        bound = [v for v in callee if isinstance(v, Replicate) and v.what == "bound"]
+        if bound:
+            self.eval_args(node, None)
+            return self.run_result(bound[0].method, bound[0].call)
+        quals = [v.name for v in callee if isinstance(v, Qual)]
+        if quals:
+            return self.qual_call(node, quals[0])
+        functions = [v for v in callee if isinstance(v, Function)]
+        if functions:
+            return self.project_call(node, functions[0].qualname, functions[0])
+        pending = [v for v in callee if isinstance(v, Pending)]
+        if pending and isinstance(func, cst.Attribute) and func.attr.value == "result":
+            return frozenset({p.result for p in pending})
+        self.eval_args(node, Category.ESCAPES, self.callee_text(func))
+        return NOTHING
+
+    def callee_text(self, func: cst.BaseExpression) -> str:
+        if isinstance(func, cst.Name):
+            return f"{func.value}()"
+        if isinstance(func, cst.Attribute):
+            return f".{func.attr.value}()"
+        return "a call"
+
+    def eval_args(self, node: cst.Call, category: Category | None, detail: str = "") -> None:
+        for arg in node.args:
+            values = self.eval(arg.value)
+            if category is not None:
+                self.use(arg.value, values, category, f"passed to {detail}")
+
+    # -- replicate ----------------------------------------------------------------
+    def run_call(self, node: cst.Call, method: str, site: cst.Call, via: str) -> Values:
+        """A call of run/async_run/stream (or of a forwarder given one)."""
+        first = 1 if via else 0
+        ref_arg = node.args[first] if len(node.args) > first else None
+        for arg in node.args[first:]:
+            self.use(arg.value, self.eval(arg.value), Category.NEEDS_STR, "another model's input")
+        assert self.on_call_site is not None
+        call_id = self.on_call_site(site, method, via, ref_arg)
+        if via == "partial":
+            return frozenset({Replicate("bound", method, call_id)})
+        if via in ("to_thread", "executor", "submit"):
+            return frozenset({Pending(Result(Source("call", call_id)))})
+        return self.run_result(method, call_id)
+
+    def run_result(self, method: str, call_id: str) -> Values:
+        if method not in sem.RUN_METHODS or not call_id:
+            return NOTHING
+        result = Result(Source("call", call_id))
+        return frozenset({Pending(result) if method == "async_run" else result})
+
+    def forwarded(self, node: cst.Call, name: str) -> Values | None:
+        """`to_thread(replicate.run, ...)`, `partial(...)`, `submit(...)`, executors."""
+        if name.endswith("run_in_executor") and len(node.args) >= 2:
+            target = node.args[1].value
+            if isinstance(target, cst.Lambda):
+                self.eval(node.args[0].value)
+                values = self.lambda_body(target)
+                return frozenset(Pending(r) for r in results_of(values)) or NOTHING
+            method = method_of(self.eval(target))
+            if method is not None:
+                return self.run_call(node, method, node, via="executor")
+            return None
+        via = _FORWARDERS.get(name) or ("submit" if name.endswith(".submit") else None)
+        if via is None or not node.args:
+            return None
+        method = method_of(self.eval(node.args[0].value))
+        if method is None:
+            return None
+        return self.run_call(node, method, node, via=via)
+
+    # -- other callees ---------------------------------------------------------------
+    def qual_call(self, node: cst.Call, name: str) -> Values:
+        if name in sem.CLIENT_CLASSES:
+            self.eval_args(node, None)
+            return frozenset({Replicate("client")})
+        forwarded = self.forwarded(node, name)
+        if forwarded is not None:
+            return forwarded
+        if name in _PASS_THROUGH and node.args:
+            return self.eval(node.args[0].value)
+        if name == "asyncio.gather":
+            return self.gather(node)
+        if name in ("builtins.isinstance", "builtins.hasattr") and len(node.args) == 2:
+            return self.type_check(node, name)
+        if name in ("builtins.list", "builtins.tuple", "builtins.reversed") and node.args:
+            return self.eval(node.args[0].value)
+        if name in ("builtins.next", "builtins.iter") and node.args:
+            values = self.iterate(node.args[0].value)
+            return values if name == "builtins.next" else step_all(values, WRAP)
+        if name.split(".", 1)[0] in self.project_roots:
+            return self.project_call(node, name, None)
+        for position, arg in enumerate(node.args):
+            keyword = arg.keyword.value if arg.keyword else None
+            category = sem.classify_call_argument(name, None if keyword else position, keyword)
+            self.use(arg.value, self.eval(arg.value), category, f"passed to {name}()")
+        if sem.is_module_of_interest(name):
+            return frozenset({Qual(f"{name}()")})
+        return NOTHING
+
+    def gather(self, node: cst.Call) -> Values:
+        out: set[Value] = set()
+        for arg in node.args:
+            for value in self.eval(arg.value):
+                if isinstance(value, Pending):
+                    result = value.result if arg.star else value.result.step(WRAP)
+                    out.add(result)
+        return frozenset({Pending(r) for r in out}) if out else NOTHING
+
+    def type_check(self, node: cst.Call, name: str) -> Values:
+        subject = self.eval(node.args[0].value)
+        second = node.args[1].value
+        if name == "builtins.hasattr":
+            attribute = string_value(second) or ""
+            category = Category.FILE_OUTPUT if attribute in ("read", "url") else Category.WORKS
+            if attribute in ("__iter__", "split", "startswith", "strip", "lower"):
+                category = Category.NEEDS_STR
+            self.use(node.args[0].value, subject, category, f"hasattr(x, {attribute!r})")
+            return NOTHING
+        types = self.eval(second) | self.wrapped_names(second)
+        names = {v.name for v in types if isinstance(v, Qual)}
+        if names & sem.FILE_OUTPUT_CLASSES:
+            category = Category.FILE_OUTPUT
+        elif "builtins.str" in names:
+            category = Category.NEEDS_STR
+        else:
+            category = Category.WORKS
+        self.use(node.args[0].value, subject, category, "isinstance check")
+        return NOTHING
+
+    def wrapped_names(self, node: cst.BaseExpression) -> Values:
+        if isinstance(node, cst.Tuple):
+            out: set[Value] = set()
+            for element in node.elements:
+                out |= self.eval(element.value)
+            return frozenset(out)
+        return frozenset()
+
+    def project_call(self, node: cst.Call, qualname: str, function: Function | None) -> Values:
+        """A function of the project: arguments flow into its parameters."""
+        for position, arg in enumerate(node.args):
+            values = self.eval(arg.value)
+            if arg.star:
+                self.use(arg.value, values, Category.ESCAPES, "passed with *")
+                continue
+            param = arg.keyword.value if arg.keyword else f"#{position}"
+            if function is not None and not arg.keyword and position < len(function.params):
+                param = function.params[position]
+            if function is not None and param in function.str_params:
+                self.use(arg.value, values, Category.NEEDS_STR, f"parameter {param}: str")
+                continue
+            self.rec.use(
+                arg.value,
+                values,
+                Category.PASSED,
+                f"passed to {qualname}()",
+                self.scope,
+                target=f"{qualname}:{param}",
+            )
+        return frozenset({Result(Source("return", qualname))})
+
+    def container_method(self, node: cst.Call, func: cst.Attribute) -> Values | None:
+        """`out.get("key")`, `out.values()`, and `items.append(out)` into a local list."""
+        attr = func.attr.value
+        if attr == "get" and node.args:
+            base = self.eval(func.value)
+            if not results_of(base):
+                return self.eval_call_rest(node, base, func)
+            key = string_value(node.args[0].value)
+            for arg in node.args[1:]:
+                self.eval(arg.value)
+            return step_all(base, key_step(key), self.rec.node_id(node))
+        if attr in sem.DICT_ITEM_METHODS and not node.args:
+            base = self.eval(func.value)
+            if not results_of(base):
+                return self.eval_call_rest(node, base, func)
+            # Only `.values()` is followed; `for k, v in out.items()` is handled by the
+            # statement walker, which knows the loop target.
+            return step_all(step_all(base, key_step(None)), WRAP)
+        if attr in ("append", "add", "insert", "extend") and isinstance(func.value, cst.Name):
+            name = func.value.value
+            if name not in self.env:
+                return None
+            values: set[Value] = set()
+            for arg in node.args:
+                v = self.eval(arg.value)
+                values |= v if attr == "extend" else step_all(v, WRAP, self.rec.node_id(arg.value))
+            self.env[name] = self.env[name] | frozenset(values) | {OPAQUE}
+            return NOTHING
+        return None
+
+    def eval_call_rest(self, node: cst.Call, base: Values, func: cst.Attribute) -> Values:
+        """A method call on an untracked object that looked like a container method."""
+        callee: set[Value] = set()
+        for value in base:
+            callee |= self.attribute_of(func, value, func.attr.value)
+        if any(isinstance(v, Qual) for v in callee):
+            name = next(v.name for v in callee if isinstance(v, Qual))
+            return self.qual_call(node, name)
+        self.eval_args(node, Category.ESCAPES, self.callee_text(func))
+        return NOTHING
+
+    def iterate(self, node: cst.BaseExpression) -> Values:
+        """The values an iteration over `node` yields."""
+        values = self.eval(node)
+        for value in values:
+            if isinstance(value, Result) and (not value.path or value.path[-1] != WRAP):
+                # Iterating a single file yields its bytes (1.0 style); iterating a
+                # list yields its items. Which one it is depends on the model.
+                self.use(node, frozenset({value}), Category.ITERATED, "iterated")
+        return step_all(values, ITEM)

@@ -1,0 +1,146 @@
+"""Decide, per call site, the one action RM001 takes: `.url` fixes, the opt-out, or a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from replicate_migrate.analysis.link import Links, Reach
+from replicate_migrate.analysis.models import ModelFacts, OutputKind, split_ref
+from replicate_migrate.analysis.shape import Shape, is_file_output_use, needs_fix, shape_of
+from replicate_migrate.analysis.values import WRAP, CallSite, Category, Source
+from replicate_migrate.options import Strategy
+from replicate_migrate.results import Action
+
+URL = "url"
+OPT_OUT = "opt-out"
+
+
+@dataclass(frozen=True)
+class Decision:
+    call: CallSite
+    action: Action
+    message: str
+    edits: tuple[tuple[int, str], ...] = ()  # (node id in the call's module, URL | OPT_OUT)
+    kind: str | None = None  # the model output kind the decision used
+    kind_source: str | None = None  # catalog, online, cache, inferred, unknown
+
+
+@dataclass(frozen=True)
+class _Facts:
+    bad: tuple[Reach, ...]
+    file_output_uses: tuple[Reach, ...]
+    url_called: bool
+
+
+def decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy) -> Decision:
+    """The one action for `call`, with the model kind it rests on."""
+    decision = _decide(call, model, links, strategy)
+    kind = model.kind.value if model is not None else "unknown"
+    source = model.source if model is not None else _unknown_source(call)
+    return replace(decision, kind=kind, kind_source=source)
+
+
+def _unknown_source(call: CallSite) -> str:
+    return "unknown: not in the catalog" if call.ref else f"unknown: {call.ref_note}"
+
+
+def _decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy) -> Decision:
+    if call.ignored:
+        return Decision(call, Action.UNCHANGED, "ignored: `# replicate-migrate: ignore`")
+    if call.has_use_file_output:
+        return Decision(call, Action.UNCHANGED, "passes use_file_output already")
+    if model is not None and model.is_text:
+        return Decision(call, Action.UNCHANGED, f"{model.kind.value} model: its output is unchanged in 1.0")
+    facts = _gather(links.reach(Source("call", call.id)), model)
+    if facts.url_called:
+        return Decision(call, Action.REVIEW, "`.url()` is called like a method; FileOutput.url is a str")
+    if not facts.bad:
+        why = "already uses the FileOutput API" if facts.file_output_uses else "every use works with FileOutput"
+        return Decision(call, Action.UNCHANGED, why)
+    return _choose(call, model, facts, strategy)
+
+
+def _gather(reaches: list[Reach], model: ModelFacts | None) -> _Facts:
+    bad, v1 = [], []
+    url_called = False
+    for reach in reaches:
+        shape = shape_of(model, reach.result.path)
+        category = reach.use.category
+        url_called = url_called or category is Category.URL_CALLED
+        if is_file_output_use(category, shape):
+            v1.append(reach)
+        elif needs_fix(category, shape):
+            bad.append(reach)
+    return _Facts(tuple(bad), tuple(v1), url_called)
+
+
+def _choose(call: CallSite, model: ModelFacts | None, facts: _Facts, strategy: Strategy) -> Decision:
+    certain = model is not None and model.has_files
+    plan = _url_plan(call, model, facts) if certain else None
+    iterator = _is_iterator(call, model)
+    reasons = _reasons(facts.bad)
+    if plan is not None and strategy is not Strategy.OPT_OUT:
+        root_only = all(not r.result.path and r.result.origin is None for r in facts.bad)
+        if not (root_only and strategy is Strategy.AUTO and not facts.file_output_uses and not iterator):
+            return Decision(call, Action.REWRITTEN, f"added .url where a FileOutput is used as a str ({reasons})", plan)
+    blocked = _opt_out_blocked(call, facts, iterator)
+    if strategy is Strategy.URL or blocked:
+        why = blocked or "no .url fix is provable (the model's output kind is not certain or a use is not visible)"
+        return Decision(call, Action.REVIEW, f"{why}; uses that need a str: {reasons}")
+    return Decision(call, Action.OPTED_OUT, _opt_out_message(call, model, reasons), ((call.node, OPT_OUT),))
+
+
+def _opt_out_blocked(call: CallSite, facts: _Facts, iterator: bool) -> str:
+    if facts.file_output_uses:
+        return "use_file_output=False would break code that already reads the FileOutput"
+    if iterator:
+        return "an iterator model: 1.0 converts its chunks even with use_file_output=False"
+    if call.node < 0:
+        return "run is passed to run_in_executor, which cannot forward use_file_output"
+    return ""
+
+
+def _opt_out_message(call: CallSite, model: ModelFacts | None, reasons: str) -> str:
+    kind = "unknown model kind" if model is None or model.kind is OutputKind.UNKNOWN else model.kind.value
+    message = f"added use_file_output=False: the result is used as a str ({reasons}; {kind})"
+    ref = split_ref(call.ref) if call.ref else None
+    if (ref is None or ref[1] is not None) and (model is None or model.kind is OutputKind.UNKNOWN):
+        message += "; if this model streams files through an iterator, 1.0 ignores the opt-out"
+    return message
+
+
+def _is_iterator(call: CallSite, model: ModelFacts | None) -> bool:
+    ref = split_ref(call.ref) if call.ref else None
+    is_version = ref is not None and ref[1] is not None
+    return is_version and model is not None and model.kind is OutputKind.FILE_ITERATOR
+
+
+def _url_plan(call: CallSite, model: ModelFacts | None, facts: _Facts) -> tuple[tuple[int, str], ...] | None:
+    """Where `.url` makes every use that needs a str get exactly the 0.34 string."""
+    if call.id.rpartition("#")[0] != _module_of(facts.bad):
+        return None
+    v1_origins = {r.result.origin for r in facts.file_output_uses}
+    edits: set[tuple[int, str]] = set()
+    for reach in facts.bad:
+        origin = reach.result.origin
+        if origin is not None and origin not in v1_origins:
+            at_origin = tuple(s for s in reach.result.path if s != WRAP) if reach.result.path[-1:] == (WRAP,) else reach.result.path
+            if shape_of(model, at_origin) is not Shape.FILE:
+                return None
+            edits.add((origin, URL))
+        elif not reach.linked and reach.use.pure and shape_of(model, reach.result.path) is Shape.FILE:
+            edits.add((reach.use.node, URL))
+        else:
+            return None
+    return tuple(sorted(edits))
+
+
+def _module_of(reaches: tuple[Reach, ...]) -> str:
+    modules = {r.module for r in reaches if not r.linked or r.result.origin is not None}
+    return modules.pop() if len(modules) == 1 else ""
+
+
+def _reasons(bad: tuple[Reach, ...]) -> str:
+    details = sorted({r.use.detail for r in bad})
+    text = ", ".join(details[:4])
+    return text + (f" and {len(details) - 4} more" if len(details) > 4 else "")

@@ -1,0 +1,310 @@
+"""Evaluate expressions to abstract values, recording how tracked values are used."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import libcst as cst
+
+from replicate_migrate.analysis import semantics as sem
+from replicate_migrate.analysis.recorder import Recorder
+from replicate_migrate.analysis.values import (
+    ITEM,
+    OPAQUE,
+    WRAP,
+    Category,
+    Function,
+    Instance,
+    Pending,
+    Qual,
+    Replicate,
+    Result,
+    Value,
+    Values,
+    key_step,
+)
+
+Env = dict[str, Values]
+NOTHING: Values = frozenset({OPAQUE})
+
+
+def results_of(values: Values) -> list[Result]:
+    return [v for v in values if isinstance(v, Result)]
+
+
+def step_all(values: Values, step: str, origin: int | None = None) -> Values:
+    """Every tracked value one step further; untracked values stay untracked."""
+    out: set[Value] = set()
+    for v in values:
+        if isinstance(v, Result):
+            out.add(v.step(step, origin))
+        elif isinstance(v, Pending) and step == WRAP:
+            out.add(Pending(v.result.step(WRAP, origin)))
+        else:
+            out.add(OPAQUE)
+    return frozenset(out)
+
+
+def string_value(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+class Evaluator:
+    """Expression half of the flow walk. Subclasses provide statements and scopes."""
+
+    rec: Recorder
+    module_env: Env
+    class_attrs: dict[str, Env]
+    project_roots: frozenset[str]
+
+    def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
+        self.rec = rec
+        self.module_env = {}
+        self.class_attrs = {}
+        self.project_roots = project_roots
+        self.scope = ""
+        self.env: Env = self.module_env
+        self.on_call_site: Callable[[cst.Call, str, str, cst.Arg | None], str] | None = None
+
+    # -- names -------------------------------------------------------------
+    def lookup(self, name: str) -> Values:
+        found = self.env.get(name)
+        if found is None and self.env is not self.module_env:
+            found = self.module_env.get(name)
+        if found is not None:
+            return found
+        if name in sem.BUILTIN_NAMES:
+            return frozenset({Qual(f"builtins.{name}")})
+        return NOTHING
+
+    def use(self, node: cst.CSTNode, values: Values, category: Category, detail: str) -> None:
+        self.rec.use(node, values, category, detail, self.scope)
+
+    # -- dispatch ----------------------------------------------------------
+    def eval(self, node: cst.BaseExpression) -> Values:
+        method = getattr(self, f"eval_{type(node).__name__}", None)
+        if method is not None:
+            result: Values = method(node)
+            return result
+        self.eval_children(node)
+        return NOTHING
+
+    def eval_children(self, node: cst.CSTNode) -> None:
+        for child in node.children:
+            if isinstance(child, cst.BaseExpression):
+                self.use(child, self.eval(child), Category.ESCAPES, type(node).__name__)
+            elif not isinstance(child, (cst.BaseSuite, cst.BaseStatement)):
+                self.eval_children(child)
+
+    def eval_Name(self, node: cst.Name) -> Values:
+        return self.lookup(node.value)
+
+    def eval_Attribute(self, node: cst.Attribute) -> Values:
+        base = self.eval(node.value)
+        attr = node.attr.value
+        out: set[Value] = set()
+        for value in base:
+            out |= self.attribute_of(node, value, attr)
+        return frozenset(out) or NOTHING
+
+    def attribute_of(self, node: cst.Attribute, value: Value, attr: str) -> Values:
+        if isinstance(value, Qual):
+            return self.qual_attribute(value.name, attr)
+        if isinstance(value, Replicate) and value.what == "client":
+            if attr in sem.REPLICATE_METHODS:
+                return frozenset({Replicate("method", attr)})
+            return NOTHING
+        if isinstance(value, Instance):
+            attrs = self.class_attrs.get(value.qualname, {})
+            if attr in attrs:
+                return attrs[attr]
+            method = self.rec.functions.get(f"{value.qualname}.{attr}")
+            return frozenset({method}) if method else NOTHING
+        if isinstance(value, Result):
+            self.use_attribute(node, value, attr)
+        return NOTHING
+
+    def qual_attribute(self, name: str, attr: str) -> Values:
+        if name == "replicate" and attr in sem.REPLICATE_METHODS:
+            return frozenset({Replicate("method", attr)})
+        dotted = f"{name}.{attr}"
+        if dotted in sem.CLIENT_OBJECTS:
+            return frozenset({Replicate("client")})
+        return frozenset({Qual(dotted)})
+
+    def use_attribute(self, node: cst.Attribute, value: Result, attr: str) -> None:
+        single = frozenset({value})
+        if attr in sem.FILE_OUTPUT_ATTRIBUTES:
+            self.use(node.value, single, Category.FILE_OUTPUT, f".{attr}")
+        elif attr in sem.CONTAINER_METHODS:
+            self.use(node.value, single, Category.SEQUENCE, f".{attr}()")
+        else:
+            self.use(node.value, single, Category.NEEDS_STR, f".{attr}")
+
+    # -- simple expressions ---------------------------------------------------
+    def eval_Await(self, node: cst.Await) -> Values:
+        out: set[Value] = set()
+        for value in self.eval(node.expression):
+            out.add(value.result if isinstance(value, Pending) else value)
+        return frozenset(out)
+
+    def eval_IfExp(self, node: cst.IfExp) -> Values:
+        self.eval(node.test)
+        return self.eval(node.body) | self.eval(node.orelse)
+
+    def eval_BooleanOperation(self, node: cst.BooleanOperation) -> Values:
+        return self.eval(node.left) | self.eval(node.right)
+
+    def eval_UnaryOperation(self, node: cst.UnaryOperation) -> Values:
+        self.eval(node.expression)
+        return NOTHING
+
+    def eval_NamedExpr(self, node: cst.NamedExpr) -> Values:
+        values = self.eval(node.value)
+        if isinstance(node.target, cst.Name):
+            self.env[node.target.value] = values
+        return values
+
+    def eval_BinaryOperation(self, node: cst.BinaryOperation) -> Values:
+        left = self.eval(node.left)
+        is_format = isinstance(node.operator, cst.Modulo) and isinstance(
+            node.left, (cst.SimpleString, cst.ConcatenatedString)
+        )
+        if is_format and isinstance(node.right, cst.Tuple):
+            for element in node.right.elements:
+                self.use(element.value, self.eval(element.value), Category.WORKS, "% format")
+            return NOTHING
+        right = self.eval(node.right)
+        if is_format:
+            self.use(node.right, right, Category.WORKS, "% format")
+            return NOTHING
+        operator = type(node.operator).__name__
+        self.use(node.left, left, Category.NEEDS_STR, operator)
+        self.use(node.right, right, Category.NEEDS_STR, operator)
+        return NOTHING
+
+    def eval_Comparison(self, node: cst.Comparison) -> Values:
+        operands = [node.left, *(c.comparator for c in node.comparisons)]
+        identity = all(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons)
+        category = Category.WORKS if identity else Category.NEEDS_STR
+        for operand in operands:
+            self.use(operand, self.eval(operand), category, "comparison")
+        return NOTHING
+
+    def eval_FormattedString(self, node: cst.FormattedString) -> Values:
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                category = Category.NEEDS_STR if part.conversion == "r" else Category.WORKS
+                self.use(part.expression, self.eval(part.expression), category, "f-string")
+        return NOTHING
+
+    def eval_Subscript(self, node: cst.Subscript) -> Values:
+        base = self.eval(node.value)
+        elements = node.slice
+        if len(elements) != 1 or not isinstance(elements[0].slice, cst.Index):
+            for element in elements:
+                self.eval_children(element)
+            self.use(node.value, base, Category.SEQUENCE, "slicing")
+            return base
+        index = elements[0].slice.value
+        key = string_value(index)
+        index_values = self.eval(index)
+        self.use(index, index_values, Category.NEEDS_STR, "used as a key")
+        step = key_step(key) if key is not None else ITEM
+        return step_all(base, step, self.rec.node_id(node))
+
+    # -- containers ------------------------------------------------------------
+    def wrap_elements(self, elements: Sequence[cst.BaseElement]) -> Values:
+        out: set[Value] = {OPAQUE}
+        for element in elements:
+            values = self.eval(element.value)
+            if isinstance(element, cst.StarredElement):
+                out |= values
+            else:
+                out |= step_all(values, WRAP, self.rec.node_id(element.value))
+        return frozenset(out)
+
+    def eval_List(self, node: cst.List) -> Values:
+        return self.wrap_elements(node.elements)
+
+    def eval_Tuple(self, node: cst.Tuple) -> Values:
+        return self.wrap_elements(node.elements)
+
+    def eval_Set(self, node: cst.Set) -> Values:
+        for element in node.elements:
+            self.use(element.value, self.eval(element.value), Category.NEEDS_STR, "set item")
+        return NOTHING
+
+    def eval_Dict(self, node: cst.Dict) -> Values:
+        out: set[Value] = {OPAQUE}
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                self.use(element.key, self.eval(element.key), Category.NEEDS_STR, "dict key")
+                values = self.eval(element.value)
+                out |= step_all(values, WRAP, self.rec.node_id(element.value))
+            else:
+                out |= self.eval(element.value)
+        return frozenset(out)
+
+    def comprehension(self, node: cst.BaseComp, results: list[cst.BaseExpression]) -> Values:
+        saved = self.env
+        self.env = dict(saved)
+        try:
+            clause: cst.CompFor | None = node.for_in
+            while clause is not None:
+                items = self.iterate(clause.iter)
+                self.bind(clause.target, items, None)
+                for condition in clause.ifs:
+                    self.eval(condition.test)
+                clause = clause.inner_for_in
+            out: set[Value] = {OPAQUE}
+            for expression in results:
+                out |= step_all(self.eval(expression), WRAP, self.rec.node_id(expression))
+            return frozenset(out)
+        finally:
+            self.env = saved
+
+    def eval_ListComp(self, node: cst.ListComp) -> Values:
+        return self.comprehension(node, [node.elt])
+
+    def eval_GeneratorExp(self, node: cst.GeneratorExp) -> Values:
+        return self.comprehension(node, [node.elt])
+
+    def eval_SetComp(self, node: cst.SetComp) -> Values:
+        values = self.comprehension(node, [node.elt])
+        self.use(node.elt, values, Category.NEEDS_STR, "set item")
+        return NOTHING
+
+    def eval_DictComp(self, node: cst.DictComp) -> Values:
+        return self.comprehension(node, [node.key, node.value])
+
+    def eval_Lambda(self, node: cst.Lambda) -> Values:
+        self.use(node.body, self.lambda_body(node), Category.ESCAPES, "returned from a lambda")
+        return NOTHING
+
+    def lambda_body(self, node: cst.Lambda) -> Values:
+        saved = self.env
+        self.env = dict(saved)
+        for param in node.params.params:
+            self.env[param.name.value] = NOTHING
+        try:
+            return self.eval(node.body)
+        finally:
+            self.env = saved
+
+    def eval_Yield(self, node: cst.Yield) -> Values:
+        if isinstance(node.value, cst.BaseExpression):
+            self.use(node.value, self.eval(node.value), Category.ESCAPES, "yielded")
+        elif isinstance(node.value, cst.From):
+            self.use(node.value.item, self.eval(node.value.item), Category.ESCAPES, "yielded")
+        return NOTHING
+
+    # -- provided by the statement walker ----------------------------------------
+    def iterate(self, node: cst.BaseExpression) -> Values:
+        raise NotImplementedError
+
+    def bind(self, target: cst.BaseExpression, values: Values, source: cst.CSTNode | None) -> None:
+        raise NotImplementedError

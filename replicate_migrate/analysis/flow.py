@@ -1,0 +1,363 @@
+"""Walk statements in order, binding names to abstract values, one scope at a time.
+
+Branches are walked on copies of the environment and merged; loop bodies are walked
+twice so values carried around the loop are seen. Function bodies are walked after
+the code that defines them, with the module's final bindings as globals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from replicate_migrate.analysis.calls import CallEvaluator
+from replicate_migrate.analysis.semantics import CLIENT_CLASSES
+from replicate_migrate.analysis.expressions import NOTHING, Env, results_of, step_all
+from replicate_migrate.analysis.values import (
+    ITEM,
+    OPAQUE,
+    Category,
+    Function,
+    Instance,
+    Qual,
+    Replicate,
+    Result,
+    Source,
+    Value,
+    Values,
+    key_step,
+)
+
+
+@dataclass
+class Deferred:
+    node: cst.FunctionDef
+    qualname: str
+    env: Env
+    consts: dict[str, str]
+    owner: str  # class qualname for methods
+
+
+def merge(a: Env, b: Env) -> Env:
+    out: Env = {}
+    for name in a.keys() | b.keys():
+        values = a.get(name, NOTHING) | b.get(name, NOTHING)
+        if values != NOTHING:
+            out[name] = values
+    return out
+
+
+def dotted_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted_name(node.value)}.{node.attr.value}"
+    return ""
+
+
+class FlowWalker(CallEvaluator):
+    consts: dict[str, str]
+
+    def walk_module(self, module: cst.Module) -> None:
+        self.consts = {}
+        self.deferred: list[Deferred] = []
+        self.block(module.body)
+        while self.deferred:
+            self.function(self.deferred.pop(0))
+
+    # -- blocks ------------------------------------------------------------------
+    def block(self, body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> None:
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self.small(small)
+            else:
+                self.compound(statement)
+
+    def suite(self, suite: cst.BaseSuite) -> None:
+        if isinstance(suite, cst.IndentedBlock):
+            self.block(suite.body)
+        elif isinstance(suite, cst.SimpleStatementSuite):
+            self.block(suite.body)
+
+    def branch(self, suite: cst.BaseSuite | None) -> Env:
+        saved = self.env
+        self.env = dict(saved)
+        try:
+            if suite is not None:
+                self.suite(suite)
+            return self.env
+        finally:
+            self.env = saved
+
+    def join(self, *envs: Env) -> None:
+        merged = envs[0]
+        for env in envs[1:]:
+            merged = merge(merged, env)
+        self.env.clear()
+        self.env.update(merged)
+
+    # -- small statements ---------------------------------------------------------------
+    def small(self, node: cst.BaseSmallStatement) -> None:
+        if isinstance(node, cst.Assign):
+            values = self.eval(node.value)
+            for target in node.targets:
+                self.bind(target.target, values, node.value)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.bind(node.target, self.eval(node.value), node.value)
+        elif isinstance(node, cst.AugAssign):
+            self.augmented(node)
+        elif isinstance(node, cst.Expr):
+            self.eval(node.value)
+        elif isinstance(node, cst.Return):
+            if node.value is not None:
+                self.returned(node.value)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            self.imported(node)
+        else:
+            self.eval_children(node)
+
+    def augmented(self, node: cst.AugAssign) -> None:
+        right = self.eval(node.value)
+        left = self.eval(node.target)
+        self.use(node.value, right, Category.NEEDS_STR, "+=")
+        self.use(node.target, left, Category.NEEDS_STR, "+=")
+        if isinstance(node.target, cst.Name):
+            self.env[node.target.value] = left | step_all(right, ITEM) | {OPAQUE}
+
+    def returned(self, value: cst.BaseExpression) -> None:
+        values = self.eval(value)
+        if self.scope and not self.scope.endswith(">"):
+            self.rec.use(value, values, Category.RETURNED, "returned", self.scope, self.scope)
+        else:
+            self.use(value, values, Category.ESCAPES, "returned")
+
+    def imported(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                dotted = dotted_name(alias.name)
+                if alias.asname is not None:
+                    self.bind_name(alias.asname.name, frozenset({Qual(dotted)}))
+                else:
+                    root = dotted.split(".", 1)[0]
+                    self.env[root] = frozenset({Qual(root)})
+            return
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return
+        module = dotted_name(node.module)
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            local = alias.asname.name if alias.asname is not None else alias.name
+            self.bind_name(local, self.qual_attribute(module, name))
+
+    def bind_name(self, target: cst.BaseExpression, values: Values) -> None:
+        if isinstance(target, cst.Name):
+            self.env[target.value] = values
+
+    # -- binding ------------------------------------------------------------------------
+    def bind(self, target: cst.BaseExpression, values: Values, source: cst.CSTNode | None) -> None:
+        if isinstance(target, cst.Name):
+            self.env[target.value] = values
+            if isinstance(source, cst.SimpleString) and isinstance(source.evaluated_value, str):
+                self.consts[target.value] = source.evaluated_value
+            else:
+                self.consts.pop(target.value, None)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                if isinstance(element, cst.StarredElement):
+                    self.bind(element.value, values, None)
+                else:
+                    self.bind(element.value, step_all(values, ITEM), None)
+        elif isinstance(target, cst.Attribute):
+            self.eval(target.value)
+            self.use(target, values, Category.ESCAPES, f"stored on .{target.attr.value}")
+        elif isinstance(target, cst.Subscript):
+            self.store_item(target, values, source)
+        elif isinstance(target, cst.StarredElement):
+            self.bind(target.value, values, None)
+
+    def store_item(self, target: cst.Subscript, values: Values, source: cst.CSTNode | None) -> None:
+        """`d["k"] = out` keeps following `out` through the local container `d`."""
+        base = target.value
+        for element in target.slice:
+            self.eval_children(element)
+        if isinstance(base, cst.Name) and base.value in self.env and source is not None:
+            wrapped = step_all(values, "wrap", self.rec.node_id(source))
+            self.env[base.value] = self.env[base.value] | wrapped | {OPAQUE}
+        else:
+            self.eval(base)
+            self.use(target, values, Category.ESCAPES, "stored in a container")
+
+    # -- compound statements --------------------------------------------------------------
+    def compound(self, node: cst.BaseCompoundStatement) -> None:
+        if isinstance(node, cst.If):
+            self.eval(node.test)
+            self.join(self.branch(node.body), self.branch(node.orelse))
+        elif isinstance(node, cst.Else):
+            self.suite(node.body)
+        elif isinstance(node, (cst.For, cst.While)):
+            self.loop(node)
+        elif isinstance(node, cst.Try):
+            self.trial(node)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                values = self.eval(item.item)
+                if item.asname is not None:
+                    self.bind(item.asname.name, values, None)
+            self.suite(node.body)
+        elif isinstance(node, cst.FunctionDef):
+            self.define(node)
+        elif isinstance(node, cst.ClassDef):
+            self.classdef(node)
+        else:
+            self.eval_children(node)
+            for child in node.children:
+                if isinstance(child, cst.BaseSuite):
+                    self.join(self.env, self.branch(child))
+
+    def loop(self, node: cst.For | cst.While) -> None:
+        before = dict(self.env)
+        for _ in range(2):
+            if isinstance(node, cst.For):
+                self.for_target(node)
+            else:
+                self.eval(node.test)
+            self.suite(node.body)
+        self.join(before, dict(self.env))
+        if node.orelse is not None:
+            self.suite(node.orelse.body)
+
+    def for_target(self, node: cst.For) -> None:
+        pair = self.pair_iteration(node.iter)
+        target = node.target
+        if pair is not None and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+            self.bind(target.elements[0].value, NOTHING, None)
+            self.bind(target.elements[1].value, pair, None)
+        else:
+            self.bind(target, self.iterate(node.iter), None)
+
+    def pair_iteration(self, node: cst.BaseExpression) -> Values | None:
+        """`enumerate(out)` and `out.items()`: the second item of each pair is followed."""
+        if (
+            not isinstance(node, cst.Call)
+            or not node.args
+            and not isinstance(node.func, cst.Attribute)
+        ):
+            return None
+        if isinstance(node.func, cst.Name) and node.func.value == "enumerate" and node.args:
+            return self.iterate(node.args[0].value)
+        if (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "items"
+            and not node.args
+        ):
+            base = self.eval(node.func.value)
+            return step_all(base, key_step(None)) if results_of(base) else None
+        return None
+
+    def trial(self, node: cst.Try) -> None:
+        before = dict(self.env)
+        self.suite(node.body)
+        after_body = dict(self.env)
+        branches = [after_body]
+        for handler in node.handlers:
+            self.env.clear()
+            self.env.update(merge(before, after_body))
+            self.suite(handler.body)
+            branches.append(dict(self.env))
+        self.join(*branches)
+        if node.orelse is not None:
+            self.suite(node.orelse.body)
+        if node.finalbody is not None:
+            self.suite(node.finalbody.body)
+
+    # -- functions and classes --------------------------------------------------------------
+    def define(self, node: cst.FunctionDef, owner: str = "") -> None:
+        for decorator in node.decorators:
+            self.eval(decorator.decorator)
+        prefix = f"{self.scope}." if self.scope else f"{self.rec.module_name}."
+        if owner:
+            prefix = f"{owner}."
+        qualname = f"{prefix}{node.name.value}"
+        params = tuple(p.name.value for p in (*node.params.posonly_params, *node.params.params))
+        str_params = frozenset(
+            p.name.value
+            for p in (*node.params.params, *node.params.kwonly_params)
+            if p.annotation is not None and dotted_name(p.annotation.annotation) == "str"
+        )
+        function = Function(qualname, params, str_params)
+        self.rec.functions[qualname] = function
+        if not owner:
+            self.env[node.name.value] = frozenset({function})
+        self.deferred.append(Deferred(node, qualname, self.env, dict(self.consts), owner))
+
+    def function(self, job: Deferred) -> None:
+        saved = (self.env, self.scope, self.consts)
+        self.env = dict(job.env) if job.env is not self.module_env else {}
+        self.scope = job.qualname
+        self.consts = dict(job.consts)
+        params = job.node.params
+        every = (*params.posonly_params, *params.params, *params.kwonly_params)
+        for index, param in enumerate(every):
+            name = param.name.value
+            if job.owner and index == 0 and param in params.params + params.posonly_params:
+                self.env[name] = frozenset({Instance(job.owner)})
+                continue
+            self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))})
+            default = param.default
+            if isinstance(default, cst.SimpleString) and isinstance(default.evaluated_value, str):
+                self.consts[name] = default.evaluated_value
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self.env[star.name.value] = NOTHING
+        try:
+            self.suite(job.node.body)
+        finally:
+            self.env, self.scope, self.consts = saved
+
+    def classdef(self, node: cst.ClassDef) -> None:
+        qualname = f"{self.scope or self.rec.module_name}.{node.name.value}"
+        attrs: Env = {}
+        self.class_attrs[qualname] = attrs
+        methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
+        for method in methods:
+            self.define(method, owner=qualname)
+        for method in methods:
+            self.collect_attributes(method, attrs)
+        self.env[node.name.value] = NOTHING
+
+    def collect_attributes(self, method: cst.FunctionDef, attrs: Env) -> None:
+        """`self.client = replicate.Client()`: client objects kept on an attribute."""
+        for statement in method.body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+                    continue
+                target = small.targets[0].target
+                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+                    values = self.peek(small.value)
+                    if any(not isinstance(v, (Result, type(OPAQUE))) for v in values):
+                        attrs[target.attr.value] = values
+
+    def peek(self, node: cst.BaseExpression) -> Values:
+        """Evaluate a replicate object expression without recording anything."""
+        name = dotted_name(node.func if isinstance(node, cst.Call) else node)
+        if not name:
+            return NOTHING
+        head, _, rest = name.partition(".")
+        values: Values = self.lookup(head)
+        for part in rest.split(".") if rest else []:
+            values = frozenset(v for value in values for v in self.peek_attribute(value, part))
+        if isinstance(node, cst.Call):
+            names = {v.name for v in values if isinstance(v, Qual)}
+            return frozenset({Replicate("client")}) if names & CLIENT_CLASSES else NOTHING
+        return values
+
+    def peek_attribute(self, value: Value, attr: str) -> Values:
+        if isinstance(value, Qual):
+            return self.qual_attribute(value.name, attr)
+        return NOTHING

@@ -1,0 +1,91 @@
+"""Follow a call's result across functions and files: returns to callers, arguments to parameters."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from replicate_migrate.analysis.module import ModuleFacts
+from replicate_migrate.analysis.values import WRAP, Category, Function, Result, Source, Use
+
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Reach:
+    """One use of a call's result, wherever it is, with the path from the call."""
+
+    use: Use
+    result: Result  # path and origin as seen from the call site
+    module: str  # module of the use's node
+    linked: bool  # reached through a return or a parameter
+
+
+class Links:
+    """Run-wide index of uses by source, built once from every module's facts."""
+
+    def __init__(self, facts: Sequence[ModuleFacts]) -> None:
+        self.uses: dict[Source, list[tuple[Use, str]]] = defaultdict(list)
+        self.functions: dict[str, Function] = {}
+        for module in facts:
+            for use in module.uses:
+                self.uses[use.result.source].append((use, module.module_name))
+            for function in module.functions:
+                self.functions[function.qualname] = function
+
+    def reach(self, source: Source) -> list[Reach]:
+        return list(self._reach(source, Result(source), False, 0, frozenset()))
+
+    def _reach(
+        self, source: Source, base: Result, linked: bool, depth: int, seen: frozenset[Source]
+    ) -> Iterator[Reach]:
+        for use, module in self.uses.get(source, ()):
+            result = base.extend(use.result.path) if linked else use.result
+            if linked and use.result.path and use.result.path[-1] != WRAP:
+                result = Result(result.source, result.path, None)
+            reach = Reach(use, result, module, linked)
+            if use.category in (Category.RETURNED, Category.PASSED):
+                yield from self._follow(reach, depth, seen | {source})
+            else:
+                yield reach
+
+    def _follow(self, reach: Reach, depth: int, seen: frozenset[Source]) -> Iterator[Reach]:
+        use = reach.use
+        target = self._target(use)
+        if target is None or depth >= MAX_DEPTH or target in seen:
+            yield Reach(_escaped(use, "its callers are not all known"), *_rest(reach))
+            return
+        if isinstance(target, Use):
+            yield Reach(target, *_rest(reach))
+            return
+        if not self.uses.get(target):
+            if target.kind == "return":
+                yield Reach(_escaped(use, "no caller in the run uses it"), *_rest(reach))
+            return
+        yield from self._reach(target, reach.result, True, depth + 1, seen)
+
+    def _target(self, use: Use) -> Source | Use | None:
+        if use.category is Category.RETURNED:
+            return Source("return", use.target) if use.target in self.functions else None
+        qualname, _, param = use.target.rpartition(":")
+        function = self.functions.get(qualname)
+        if function is None:
+            return None
+        if param.startswith("#"):
+            index = int(param[1:])
+            if index >= len(function.params):
+                return None
+            param = function.params[index]
+        if param in function.str_params:
+            return Use(use.result, Category.NEEDS_STR, use.node, f"parameter {param}: str",
+                       use.scope, use.pure)
+        return Source("param", f"{qualname}:{param}")
+
+
+def _escaped(use: Use, why: str) -> Use:
+    return Use(use.result, Category.ESCAPES, use.node, f"{use.detail}; {why}", use.scope, use.pure)
+
+
+def _rest(reach: Reach) -> tuple[Result, str, bool]:
+    return reach.result, reach.module, reach.linked

@@ -1,0 +1,148 @@
+"""Analyse one parsed module: its call sites of the run family and every use of their results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from replicate_migrate.analysis.flow import FlowWalker, dotted_name
+from replicate_migrate.analysis.recorder import Recorder
+from replicate_migrate.analysis.values import CallSite, Function, Use
+
+IGNORE_COMMENT = "# replicate-migrate: ignore"
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What one file contributes to the run-wide picture. No CST nodes: it is pickled."""
+
+    path: str
+    module_name: str
+    calls: tuple[CallSite, ...]
+    uses: tuple[Use, ...]
+    functions: tuple[Function, ...]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    node: cst.Call
+    method: str
+    via: str
+    ref_arg: cst.Arg | None
+    ref: str | None
+    ref_note: str
+    scope: str
+
+
+class _Walker(FlowWalker):
+    def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
+        super().__init__(rec, project_roots)
+        self.pending: list[_Pending] = []
+        self.on_call_site = self.record_call
+
+    def record_call(self, node: cst.Call, method: str, via: str, ref_arg: cst.Arg | None) -> str:
+        # Loop bodies are walked twice: a call seen again keeps its id.
+        for index, seen in enumerate(self.pending):
+            if seen.node is node:
+                return f"{self.rec.module_name}#{index}"
+        ref, note = self.resolve_ref(ref_arg)
+        self.pending.append(_Pending(node, method, via, ref_arg, ref, note, self.scope))
+        return f"{self.rec.module_name}#{len(self.pending) - 1}"
+
+    def resolve_ref(self, arg: cst.Arg | None) -> tuple[str | None, str]:
+        """A literal ref, or one held in a simple constant (module, default, dict)."""
+        if arg is None:
+            return None, "no model ref"
+        node = arg.value
+        if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str):
+            return node.evaluated_value, "literal"
+        if isinstance(node, cst.Name) and node.value in self.consts:
+            return self.consts[node.value], f"constant {node.value}"
+        if isinstance(node, cst.Subscript):
+            return self.resolve_dict_ref(node)
+        return None, f"model ref {dotted_name(node) or 'expression'} is not a constant"
+
+    def resolve_dict_ref(self, node: cst.Subscript) -> tuple[str | None, str]:
+        name = dotted_name(node.value)
+        table = self.dict_consts.get(name)
+        index = node.slice[0].slice if len(node.slice) == 1 else None
+        if table is not None and isinstance(index, cst.Index):
+            key = index.value
+            if isinstance(key, cst.SimpleString) and key.evaluated_value in table:
+                return table[str(key.evaluated_value)], f"constant {name}[{key.value}]"
+        return None, f"model ref {name or 'expression'}[...] is not a constant"
+
+    def small(self, node: cst.BaseSmallStatement) -> None:
+        if isinstance(node, cst.Assign) and not self.scope and len(node.targets) == 1:
+            self.remember_table(node.targets[0].target, node.value)
+        super().small(node)
+
+    def remember_table(self, target: cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> None:
+        if not isinstance(target, cst.Name) or not isinstance(value, cst.Dict):
+            return
+        table: dict[str, str] = {}
+        for element in value.elements:
+            if isinstance(element, cst.DictElement):
+                key, item = element.key, element.value
+                if isinstance(key, cst.SimpleString) and isinstance(item, cst.SimpleString):
+                    table[str(key.evaluated_value)] = str(item.evaluated_value)
+        self.dict_consts[target.value] = table
+
+    dict_consts: dict[str, dict[str, str]] = {}
+
+
+def analyze_module(
+    module: cst.Module, path: str, module_name: str, project_roots: frozenset[str]
+) -> tuple[ModuleFacts, Recorder]:
+    """Walk `module` once; the Recorder keeps the CST nodes the facts refer to by id."""
+    rec = Recorder(module_name)
+    walker = _Walker(rec, project_roots)
+    walker.dict_consts = {}
+    walker.walk_module(module)
+    calls = _call_sites(module, walker, rec)
+    facts = ModuleFacts(
+        path=path,
+        module_name=module_name,
+        calls=calls,
+        uses=tuple(rec.uses.values()),
+        functions=tuple(rec.functions.values()),
+    )
+    return facts, rec
+
+
+def _call_sites(module: cst.Module, walker: _Walker, rec: Recorder) -> tuple[CallSite, ...]:
+    if not walker.pending:
+        return ()
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    lines = module.code.splitlines()
+    sites = []
+    for index, job in enumerate(walker.pending):
+        where = positions[job.node]
+        first, last = where.start.line, where.end.line
+        ignored = any(
+            lines[n - 1].rstrip().endswith(IGNORE_COMMENT)
+            for n in {first, last}
+            if 0 < n <= len(lines)
+        )
+        keywords = {a.keyword.value for a in job.node.args if a.keyword is not None}
+        positional = [a for a in job.node.args if a.keyword is None and not a.star]
+        offset = 1 if job.via else 0
+        sites.append(
+            CallSite(
+                id=f"{rec.module_name}#{index}",
+                node=-1 if job.via == "executor" else rec.node_id(job.node),
+                line=first,
+                column=where.start.column + 1,
+                method=job.method,
+                ref=job.ref,
+                ref_note=job.ref_note,
+                scope=job.scope,
+                has_use_file_output="use_file_output" in keywords
+                or len(positional) > 2 + offset,
+                ignored=ignored,
+                via=job.via,
+            )
+        )
+    return tuple(sites)

@@ -1,0 +1,59 @@
+"""What one module's analysis collects: node ids, call sites, uses and functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from replicate_migrate.analysis.values import (
+    OPAQUE,
+    CallSite,
+    Category,
+    Function,
+    Result,
+    Use,
+    Values,
+)
+
+
+@dataclass
+class Recorder:
+    """Mutable while one module is walked; frozen into ModuleFacts afterwards."""
+
+    module_name: str
+    nodes: list[cst.CSTNode] = field(default_factory=list)
+    ids: dict[int, int] = field(default_factory=dict)
+    calls: list[CallSite] = field(default_factory=list)
+    call_nodes: list[cst.Call] = field(default_factory=list)
+    uses: dict[tuple[Result, int, Category], Use] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+
+    def node_id(self, node: cst.CSTNode) -> int:
+        key = id(node)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.nodes)
+            self.nodes.append(node)
+        return found
+
+    def use(
+        self,
+        node: cst.CSTNode,
+        values: Values,
+        category: Category,
+        detail: str,
+        scope: str,
+        target: str = "",
+    ) -> None:
+        """Record one use per tracked value held by `node`."""
+        results = [v for v in values if isinstance(v, Result)]
+        if not results:
+            return
+        pure = OPAQUE not in values and len(results) == len(values)
+        node_id = self.node_id(node)
+        for result in results:
+            # Loops are walked twice; the same use must count once.
+            key = (result, node_id, category)
+            if key not in self.uses:
+                self.uses[key] = Use(result, category, node_id, detail, scope, pure, target)

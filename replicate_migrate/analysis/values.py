@@ -1,0 +1,150 @@
+"""The abstract values the flow analysis tracks, and the uses it records.
+
+A run() result is followed as `Result(source, path)`: `source` says where the value
+came from (a call site, a parameter of a function, or what a function returns) and
+`path` how it was reached from there (`ITEM` for an element or iteration, a dict
+key, `WRAP` when it was put into a container literal).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+ITEM = "[]"
+WRAP = "wrap"
+ANY_KEY = "?"
+
+Path = tuple[str, ...]  # ITEM, WRAP or "key:<name>" steps
+
+
+def key_step(key: str | None) -> str:
+    return f"key:{ANY_KEY if key is None else key}"
+
+
+class Category(str, enum.Enum):
+    """How a use treats the value, in FileOutput terms."""
+
+    WORKS = "works"  # fine with a single FileOutput: print, f-string, str(), requests.get
+    NEEDS_STR = "needs-str"  # str methods, +, json.dumps, urlretrieve, ==, another model's input
+    SEQUENCE = "sequence"  # len, slicing, `in`: fine on a list of files, needs str on one file
+    ITERATED = "iterated"  # a list's items, or a single FileOutput's bytes (1.0 style)
+    FILE_OUTPUT = "file-output"  # already 1.0 style: .url, .read(), iterating bytes
+    ESCAPES = "escapes"  # leaves what the tool can see: attributes, unknown callees
+    RETURNED = "returned"  # returned to the callers of a function (linked across files)
+    PASSED = "passed"  # passed to a function of the project (linked to its parameter)
+    URL_CALLED = "url-called"  # `.url()` called like a method: a bug in any version
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a tracked value comes from. `kind` is call, param or return."""
+
+    kind: str
+    name: str  # call id, "func.qualname:param" or "func.qualname"
+
+
+@dataclass(frozen=True)
+class Result:
+    source: Source
+    path: Path = ()
+    # Id of the expression that first made this value one item (e.g. `out[0]` in
+    # `url = out[0]`): `.url` placed there fixes every later use at once.
+    origin: int | None = None
+
+    def step(self, step: str, origin: int | None = None) -> Result:
+        """The value one step further: an item, a key, or wrapped into a container."""
+        if step != WRAP and self.path and self.path[-1] == WRAP:
+            return Result(self.source, self.path[:-1], None)
+        if step == WRAP:
+            return Result(self.source, (*self.path, WRAP), self.origin or origin)
+        return Result(self.source, (*self.path, step), origin)
+
+    def extend(self, path: Path) -> Result:
+        """This value followed along another function's path (for linked uses)."""
+        result = self
+        for step in path:
+            result = result.step(step, result.origin)
+        return result
+
+
+class Opaque(enum.Enum):
+    """A value the analysis does not track (any plain object)."""
+
+    VALUE = "opaque"
+
+
+OPAQUE = Opaque.VALUE
+
+
+@dataclass(frozen=True)
+class Replicate:
+    """A replicate object: the module, the Client class, a client, or a bound run function."""
+
+    what: str  # "module" | "client-class" | "client" | "method" | "bound"
+    method: str = ""  # run, async_run, stream, async_stream for "method" and "bound"
+    call: str = ""  # "bound": the call site of a `functools.partial(replicate.run, ...)`
+
+
+@dataclass(frozen=True)
+class Qual:
+    """Something imported, by qualified name (`json.dumps`, `requests.Session()`)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Instance:
+    """`self` inside the methods of a class of the project."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The coroutine of an `async_run(...)` call before it is awaited."""
+
+    result: Result
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function or method defined in the project, by qualified name."""
+
+    qualname: str
+    params: tuple[str, ...]
+    str_params: frozenset[str]  # parameters annotated `str`
+
+
+Value = Result | Opaque | Replicate | Pending | Function | Qual | Instance
+Values = frozenset[Value]
+
+
+@dataclass(frozen=True)
+class Use:
+    """One place a tracked value is used, and what that use needs."""
+
+    result: Result
+    category: Category
+    node: int  # id of the expression holding the value at the use
+    detail: str  # e.g. "json.dumps", ".startswith", "return"
+    scope: str  # qualified name of the function the use is in ("" = module)
+    pure: bool = True  # every value at `node` is this tracked one (no untracked mix)
+    target: str = ""  # RETURNED: function qualname; PASSED: "qualname:param"
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """One call of run / async_run / stream whose result the tool must account for."""
+
+    id: str
+    node: int  # id of the call that gets `use_file_output=False`; -1 when none can
+    line: int
+    column: int
+    method: str  # run | async_run | stream | async_stream
+    ref: str | None  # the model ref when it resolves to a literal
+    ref_note: str  # how the ref was found ("literal", "constant MODEL", "unknown: ...")
+    scope: str
+    has_use_file_output: bool
+    ignored: bool  # `# replicate-migrate: ignore` on the call's line
+    via: str = ""  # "to_thread", "partial", "executor" when run is passed as a callable

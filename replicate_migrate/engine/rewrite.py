@@ -1,0 +1,72 @@
+"""Apply every rule's edits to one module in a single CST pass, and say what was done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import libcst as cst
+
+from replicate_migrate.analysis.decide import Decision
+from replicate_migrate.analysis.module import ModuleFacts
+from replicate_migrate.analysis.recorder import Recorder
+from replicate_migrate.transforms import file_output, keywords
+from replicate_migrate.results import Action, Finding
+
+Edit = Callable[[cst.CSTNode], cst.CSTNode]
+
+
+class _Rewriter(cst.CSTTransformer):
+    def __init__(self, edits: dict[int, list[Edit]]) -> None:
+        super().__init__()
+        self.edits = edits  # id() of an original node -> edits, applied in rule order
+
+    def on_leave(
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        for edit in self.edits.get(id(original_node), ()):
+            updated_node = edit(updated_node)
+        return updated_node
+
+
+def rewrite_module(
+    module: cst.Module,
+    rec: Recorder,
+    facts: ModuleFacts,
+    decisions: list[Decision],
+    rules: frozenset[str],
+) -> tuple[cst.Module, list[Finding]]:
+    """The rewritten module (the same object when nothing changes) and its findings."""
+    edits: dict[int, list[Edit]] = {}
+    findings = _keyword_edits(rec, facts, rules, edits)
+    for decision in decisions:
+        call = decision.call
+        findings.append(
+            Finding(facts.path, call.line, call.column, file_output.RULE, decision.action,
+                    decision.message, decision.kind, decision.kind_source)
+        )
+        for node_id, kind in decision.edits:
+            node = rec.nodes[node_id]
+            edits.setdefault(id(node), []).append(file_output.edit_for(kind))
+    findings.sort(key=lambda f: (f.line, f.column, f.rule))
+    if not edits:
+        return module, findings
+    return module.visit(_Rewriter(edits)), findings
+
+
+def _keyword_edits(
+    rec: Recorder, facts: ModuleFacts, rules: frozenset[str], edits: dict[int, list[Edit]]
+) -> list[Finding]:
+    findings = []
+    for call in facts.calls:
+        if call.node < 0 or call.ignored:
+            continue
+        node = rec.nodes[call.node]
+        assert isinstance(node, cst.Call)
+        offset = 1 if call.via else 0
+        plan = keywords.keyword_plan(node, call.method, offset, rules)
+        if not plan:
+            continue
+        edits.setdefault(id(node), []).append(keywords.edit_for(offset, plan))
+        for rule, message in keywords.describe(plan):
+            findings.append(Finding(facts.path, call.line, call.column, rule, Action.REWRITTEN, message))
+    return findings
