@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from replicate_migrate.engine.writer import TEMP_SUFFIX, interruptible, write_atomic
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def temp_files(directory: Path) -> list[Path]:
+    return sorted(directory.rglob(f"*{TEMP_SUFFIX}"))
+
+
+def test_content_is_exact(tmp_path: Path) -> None:
+    target = tmp_path / "a.py"
+    target.write_bytes(b"old\n")
+    data = b"\xef\xbb\xbfx = 1\r\ny = '\xc3\xa9'\rz\n\x00"
+    write_atomic(target, data)
+    assert target.read_bytes() == data
+    assert temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o600, 0o644, 0o640])
+def test_mode_is_kept(tmp_path: Path, mode: int) -> None:
+    target = tmp_path / "a.py"
+    target.write_bytes(b"old\n")
+    target.chmod(mode)
+    write_atomic(target, b"new\n")
+    assert target.stat().st_mode & 0o7777 == mode
+
+
+def test_symlink_target_written_and_link_kept(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "a.py"
+    real.parent.mkdir()
+    real.write_bytes(b"old\n")
+    link = tmp_path / "link.py"
+    link.symlink_to(os.path.relpath(real, tmp_path))
+    write_atomic(link, b"new\n")
+    assert link.is_symlink()
+    assert real.read_bytes() == b"new\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_failed_replace_leaves_original_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "a.py"
+    target.write_bytes(b"old\n")
+
+    def fail(src: str, dst: str) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="Input/output"):
+        write_atomic(target, b"new\n")
+    assert target.read_bytes() == b"old\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_interrupt_during_fsync_leaves_original_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "a.py"
+    target.write_bytes(b"old\n")
+
+    def interrupt(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, b"new\n")
+    assert target.read_bytes() == b"old\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        write_atomic(tmp_path / "gone.py", b"new\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_directory_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "a.py"
+    target.write_bytes(b"old\n")
+    if IS_ROOT:  # root writes anywhere: simulate what a read-only directory does
+        real_open = os.open
+
+        def deny(path: str, flags: int, mode: int = 0o777) -> int:
+            if path.endswith(TEMP_SUFFIX):
+                raise PermissionError(13, "Permission denied", path)
+            return real_open(path, flags, mode)
+
+        monkeypatch.setattr(os, "open", deny)
+    else:
+        tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError) as info:
+            write_atomic(target, b"new\n")
+    finally:
+        tmp_path.chmod(0o755)
+    assert info.value.filename == str(tmp_path)
+    assert "a.py" in str(info.value)
+    assert target.read_bytes() == b"old\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_interruptible_turns_sigterm_into_keyboard_interrupt() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), interruptible():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler runs at the next bytecode; never reached
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from replicate_migrate.engine.writer import interruptible, write_atomic
+
+    files = sorted(Path(sys.argv[1]).glob("*.py"))
+    old, new = Path(sys.argv[2]).read_bytes(), Path(sys.argv[3]).read_bytes()
+    try:
+        with interruptible():
+            for round in range(1000):
+                for f in files:
+                    write_atomic(f, new if round % 2 == 0 else old)
+                if round == 0:
+                    print("started", flush=True)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(3)  # never interrupted: the test proves nothing
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
+def test_sigterm_mid_run_leaves_every_file_old_or_new(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    old = b"".join(b"old = %d\n" % i for i in range(20_000))
+    new = b"".join(b"new = replicate.run(%d)\n" % i for i in range(20_000))
+    (tmp_path / "old").write_bytes(old)
+    (tmp_path / "new").write_bytes(new)
+    for i in range(300):
+        (tree / f"m{i:03}.py").write_bytes(old)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tree), str(tmp_path / "old"), str(tmp_path / "new")],
+        stdout=subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline() == b"started\n"
+    time.sleep(0.1)
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=60) == 130
+    contents = {f.read_bytes() for f in tree.glob("*.py")}
+    assert contents <= {old, new}
+    assert len(list(tree.glob("*.py"))) == 300
+    assert temp_files(tmp_path) == []

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replicate_migrate.config import ConfigError, find_pyproject, load_settings
+
+
+def write(directory: Path, text: str) -> Path:
+    pyproject = directory / "pyproject.toml"
+    pyproject.write_text(text)
+    return pyproject
+
+
+def test_find_nearest_from_a_directory_or_a_file(tmp_path: Path) -> None:
+    outer = write(tmp_path, "")
+    inner_dir = tmp_path / "pkg" / "sub"
+    inner_dir.mkdir(parents=True)
+    (inner_dir / "a.py").write_text("")
+    assert find_pyproject(inner_dir) == outer
+    assert find_pyproject(inner_dir / "a.py") == outer
+    inner = write(tmp_path / "pkg", "")
+    assert find_pyproject(inner_dir / "a.py") == inner
+    assert find_pyproject(tmp_path / "pkg") == inner
+
+
+def test_find_from_a_relative_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pyproject = write(tmp_path, "")
+    (tmp_path / "src").mkdir()
+    monkeypatch.chdir(tmp_path / "src")
+    assert find_pyproject(Path(".")) == pyproject
+    assert find_pyproject(Path("missing.py")) == pyproject
+
+
+def test_none_when_there_is_none(tmp_path: Path) -> None:
+    if any((d / "pyproject.toml").is_file() for d in tmp_path.parents):
+        pytest.skip("a pyproject.toml above the temporary directory")
+    assert find_pyproject(tmp_path) is None
+
+
+def test_every_key_with_underscores(tmp_path: Path) -> None:
+    pyproject = write(
+        tmp_path,
+        """
+[project]
+name = "x"
+
+[tool.replicate-migrate]
+fix = true
+strategy = "opt-out"
+select = ["RM1"]
+ignore = []
+exclude = ["gen"]
+extend-exclude = ["tests/fixtures"]
+force-exclude = true
+online = false
+jobs = 4
+cache-dir = ".cache/rm"
+format = "sarif"
+output = "out.sarif"
+statistics = true
+progress = false
+respect-gitignore = false
+""",
+    )
+    assert load_settings(pyproject) == {
+        "fix": True,
+        "strategy": "opt-out",
+        "select": ["RM1"],
+        "ignore": [],
+        "exclude": ["gen"],
+        "extend_exclude": ["tests/fixtures"],
+        "force_exclude": True,
+        "online": False,
+        "jobs": 4,
+        "cache_dir": ".cache/rm",
+        "format": "sarif",
+        "output": "out.sarif",
+        "statistics": True,
+        "progress": False,
+        "respect_gitignore": False,
+    }
+
+
+@pytest.mark.parametrize("text", ["", "[project]\nname = 'x'\n", "[tool.ruff]\nline-length = 1\n"])
+def test_no_table_means_no_settings(tmp_path: Path, text: str) -> None:
+    assert load_settings(write(tmp_path, text)) == {}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("colour = 1", "unknown key 'colour'"),
+        ("extend_exclude = []", "unknown key 'extend_exclude' (did you mean 'extend-exclude'?)"),
+        ("fix = 1", "'fix' must be a boolean, not 1"),
+        ("jobs = -1", "'jobs' must be an integer >= 0, not -1"),
+        ("jobs = true", "'jobs' must be an integer >= 0, not True"),
+        ("jobs = 1.5", "'jobs' must be an integer >= 0, not 1.5"),
+        ("strategy = 'fast'", """'strategy' must be one of "auto", "url", "opt-out", not 'fast'"""),
+        ("format = 'xml'", "'format' must be one of"),
+        ("select = 'RM1'", "'select' must be a list of strings, not 'RM1'"),
+        ("exclude = ['a', 1]", "'exclude' must be a list of strings"),
+        ("cache-dir = 1", "'cache-dir' must be a string, not 1"),
+    ],
+)
+def test_bad_keys_and_values(tmp_path: Path, body: str, message: str) -> None:
+    pyproject = write(tmp_path, f"[tool.replicate-migrate]\n{body}\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(pyproject)
+    assert str(info.value).startswith(f"{pyproject}: [tool.replicate-migrate] {message}")
+    assert "\n" not in str(info.value)
+
+
+def test_table_that_is_not_a_table(tmp_path: Path) -> None:
+    pyproject = write(tmp_path, '[tool]\nreplicate-migrate = "yes"\n')
+    with pytest.raises(ConfigError, match=r"\[tool.replicate-migrate\] must be a table"):
+        load_settings(pyproject)
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    pyproject = write(tmp_path, "[tool.replicate-migrate\nfix = \n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(pyproject)
+    assert str(info.value).startswith(f"{pyproject}: invalid TOML: ")
+    assert "\n" not in str(info.value)
+
+
+def test_unreadable_file_names_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="pyproject.toml: cannot read: "):
+        load_settings(tmp_path / "pyproject.toml")
+
+
+def test_invalid_utf8_is_invalid_toml(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_bytes(b"[tool.replicate-migrate]\noutput = '\xff'\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_settings(pyproject)
