@@ -48,6 +48,15 @@ def method_of(values: Values) -> str | None:
 class CallEvaluator(Evaluator):
     def eval_Call(self, node: cst.Call) -> Values:
         func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(
+            func.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+        ):
+            # "...".format(x) calls str(x); "sep".join(xs) needs every item to be a str.
+            self.eval(func.value)
+            fmt = func.attr.value in ("format", "format_map")
+            category = Category.WORKS if fmt else Category.NEEDS_STR
+            self.eval_args(node, category, f'"".{func.attr.value}()')
+            return NOTHING
         if isinstance(func, cst.Attribute):
             special = self.container_method(node, func)
             if special is not None:

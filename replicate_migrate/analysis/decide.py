@@ -12,6 +12,7 @@ from replicate_migrate.options import Strategy
 from replicate_migrate.results import Action
 
 URL = "url"
+STR = "str"  # wrap in str(): the URL of a FileOutput, the text itself of a str
 OPT_OUT = "opt-out"
 
 
@@ -80,14 +81,38 @@ def _choose(call: CallSite, model: ModelFacts | None, facts: _Facts, strategy: S
     iterator = _is_iterator(call, model)
     reasons = _reasons(facts.bad)
     if plan is not None and strategy is not Strategy.OPT_OUT:
-        root_only = all(not r.result.path and r.result.origin is None for r in facts.bad)
-        if not (root_only and strategy is Strategy.AUTO and not facts.file_output_uses and not iterator):
+        # In auto, a result that escapes is opted out at the call: one visible edit,
+        # and every consumer the tool cannot see gets the 0.34 str.
+        escapes = any(r.use.category is Category.ESCAPES for r in facts.bad)
+        prefer_opt_out = escapes and strategy is Strategy.AUTO
+        if not (prefer_opt_out and not facts.file_output_uses and not iterator):
             return Decision(call, Action.REWRITTEN, f"added .url where a FileOutput is used as a str ({reasons})", plan)
+    if strategy is Strategy.AUTO and _may_stream_files(call, model) and not facts.file_output_uses:
+        return _opt_out_and_str(call, model, facts, reasons)
     blocked = _opt_out_blocked(call, facts, iterator)
     if strategy is Strategy.URL or blocked:
         why = blocked or "no .url fix is provable (the model's output kind is not certain or a use is not visible)"
         return Decision(call, Action.REVIEW, f"{why}; uses that need a str: {reasons}")
     return Decision(call, Action.OPTED_OUT, _opt_out_message(call, model, reasons), ((call.node, OPT_OUT),))
+
+
+def _may_stream_files(call: CallSite, model: ModelFacts | None) -> bool:
+    """A version ref of an unknown model: 1.0 may stream its files, ignoring the opt-out."""
+    ref = split_ref(call.ref) if call.ref else None
+    unknown = model is None or model.kind is OutputKind.UNKNOWN
+    return unknown and (ref is None or ref[1] is not None) and call.node >= 0
+
+
+def _opt_out_and_str(call: CallSite, model: ModelFacts | None, facts: _Facts, reasons: str) -> Decision:
+    """Opt out for a plain list, and `str(item)` where items are used, for an iterator:
+    `str()` of a FileOutput is its URL and of a str the str itself, so both are covered."""
+    plan = _url_plan(call, model, facts)
+    if plan is None:
+        return Decision(call, Action.OPTED_OUT, _opt_out_message(call, model, reasons), ((call.node, OPT_OUT),))
+    edits = ((call.node, OPT_OUT), *((node, STR) for node, _ in plan))
+    message = (f"added use_file_output=False and str() where items are used as a str ({reasons}): "
+               "the model is unknown and a version ref may stream files, which 1.0 converts anyway")
+    return Decision(call, Action.OPTED_OUT, message, edits)
 
 
 def _opt_out_blocked(call: CallSite, facts: _Facts, iterator: bool) -> str:
@@ -117,27 +142,40 @@ def _is_iterator(call: CallSite, model: ModelFacts | None) -> bool:
 
 def _url_plan(call: CallSite, model: ModelFacts | None, facts: _Facts) -> tuple[tuple[int, str], ...] | None:
     """Where `.url` makes every use that needs a str get exactly the 0.34 string."""
-    if call.id.rpartition("#")[0] != _module_of(facts.bad):
-        return None
+    # Every node named here (origins, direct uses, entries) is in the call's own module.
     v1_origins = {r.result.origin for r in facts.file_output_uses}
     edits: set[tuple[int, str]] = set()
     for reach in facts.bad:
         origin = reach.result.origin
         if origin is not None and origin not in v1_origins:
-            at_origin = tuple(s for s in reach.result.path if s != WRAP) if reach.result.path[-1:] == (WRAP,) else reach.result.path
-            if shape_of(model, at_origin) is not Shape.FILE:
+            if shape_of(model, _unwrapped(reach.result.path)) is not Shape.FILE:
                 return None
             edits.add((origin, URL))
         elif not reach.linked and reach.use.pure and shape_of(model, reach.result.path) is Shape.FILE:
             edits.add((reach.use.node, URL))
+        elif reach.linked and _is_fixable_entry(reach, model):
+            assert reach.entry is not None
+            edits.add((reach.entry.node, URL))
         else:
             return None
     return tuple(sorted(edits))
 
 
-def _module_of(reaches: tuple[Reach, ...]) -> str:
-    modules = {r.module for r in reaches if not r.linked or r.result.origin is not None}
-    return modules.pop() if len(modules) == 1 else ""
+def _unwrapped(path: tuple[str, ...]) -> tuple[str, ...]:
+    """The path at a value's origin: only wrapping into containers happens after it."""
+    while path and path[-1] == WRAP:
+        path = path[:-1]
+    return path
+
+
+def _is_fixable_entry(reach: Reach, model: ModelFacts | None) -> bool:
+    entry = reach.entry
+    return (
+        entry is not None
+        and entry.pure
+        and entry.result.origin is None
+        and shape_of(model, entry.result.path) is Shape.FILE
+    )
 
 
 def _reasons(bad: tuple[Reach, ...]) -> str:

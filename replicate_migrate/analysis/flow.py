@@ -183,7 +183,11 @@ class FlowWalker(CallEvaluator):
         """`d["k"] = out` keeps following `out` through the local container `d`."""
         base = target.value
         for element in target.slice:
-            self.eval_children(element)
+            if isinstance(element.slice, cst.Index):
+                index = element.slice.value
+                self.use(index, self.eval(index), Category.NEEDS_STR, "used as a key")
+            else:
+                self.eval_children(element)
         if isinstance(base, cst.Name) and base.value in self.env and source is not None:
             wrapped = step_all(values, "wrap", self.rec.node_id(source))
             self.env[base.value] = self.env[base.value] | wrapped | {OPAQUE}

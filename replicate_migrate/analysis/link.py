@@ -20,6 +20,9 @@ class Reach:
     result: Result  # path and origin as seen from the call site
     module: str  # module of the use's node
     linked: bool  # reached through a return or a parameter
+    # The first return or argument on the way, in the call's own function: `.url`
+    # there hands the rest of the program exactly the 0.34 string.
+    entry: Use | None = None
 
 
 class Links:
@@ -35,16 +38,17 @@ class Links:
                 self.functions[function.qualname] = function
 
     def reach(self, source: Source) -> list[Reach]:
-        return list(self._reach(source, Result(source), False, 0, frozenset()))
+        return list(self._reach(source, Result(source), None, 0, frozenset()))
 
     def _reach(
-        self, source: Source, base: Result, linked: bool, depth: int, seen: frozenset[Source]
+        self, source: Source, base: Result, entry: Use | None, depth: int, seen: frozenset[Source]
     ) -> Iterator[Reach]:
+        linked = entry is not None
         for use, module in self.uses.get(source, ()):
             result = base.extend(use.result.path) if linked else use.result
             if linked and use.result.path and use.result.path[-1] != WRAP:
                 result = Result(result.source, result.path, None)
-            reach = Reach(use, result, module, linked)
+            reach = Reach(use, result, module, linked, entry if linked else use)
             if use.category in (Category.RETURNED, Category.PASSED):
                 yield from self._follow(reach, depth, seen | {source})
             else:
@@ -63,7 +67,7 @@ class Links:
             if target.kind == "return":
                 yield Reach(_escaped(use, "no caller in the run uses it"), *_rest(reach))
             return
-        yield from self._reach(target, reach.result, True, depth + 1, seen)
+        yield from self._reach(target, reach.result, reach.entry, depth + 1, seen)
 
     def _target(self, use: Use) -> Source | Use | None:
         if use.category is Category.RETURNED:
@@ -87,5 +91,5 @@ def _escaped(use: Use, why: str) -> Use:
     return Use(use.result, Category.ESCAPES, use.node, f"{use.detail}; {why}", use.scope, use.pure)
 
 
-def _rest(reach: Reach) -> tuple[Result, str, bool]:
-    return reach.result, reach.module, reach.linked
+def _rest(reach: Reach) -> tuple[Result, str, bool, Use | None]:
+    return reach.result, reach.module, reach.linked, reach.entry

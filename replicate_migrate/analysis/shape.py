@@ -66,7 +66,11 @@ def needs_fix(category: Category, shape: Shape) -> bool:
         return False
     if category is Category.WORKS:
         return shape is not Shape.FILE
-    if category in (Category.SEQUENCE, Category.ITERATED):
+    if category is Category.ITERATED:
+        # Iterating an unknown result: a list's items are followed on their own, and a
+        # single file iterated for its bytes is 1.0 code already.
+        return False
+    if category is Category.SEQUENCE:
         return shape is not Shape.CONTAINER
     return True
 

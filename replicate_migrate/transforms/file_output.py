@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from replicate_migrate.analysis.decide import OPT_OUT, URL
+from replicate_migrate.analysis.decide import OPT_OUT, STR, URL
 from replicate_migrate.transforms.edits import add_keyword, with_url
 
 RULE = "RM001"
@@ -19,11 +19,17 @@ NAME = "run-returns-file-output"
 
 def edit_for(kind: str) -> Callable[[cst.CSTNode], cst.CSTNode]:
     """The node edit for a decision: `.url` on an expression, or the opt-out on a call."""
-    return _add_url if kind == URL else _opt_out
+    return {URL: _add_url, STR: _as_str}.get(kind, _opt_out)
 
 
 def _add_url(node: cst.CSTNode) -> cst.CSTNode:
     return with_url(node) if isinstance(node, cst.BaseExpression) else node
+
+
+def _as_str(node: cst.CSTNode) -> cst.CSTNode:
+    if isinstance(node, cst.BaseExpression):
+        return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=[], rpar=[]))])
+    return node
 
 
 def _opt_out(node: cst.CSTNode) -> cst.CSTNode:
