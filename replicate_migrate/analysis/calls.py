@@ -165,7 +165,7 @@ class CallEvaluator(Evaluator):
         return NOTHING
 
     def gather(self, node: cst.Call) -> Values:
-        out: set[Value] = set()
+        out: set[Result] = set()
         for arg in node.args:
             for value in self.eval(arg.value):
                 if isinstance(value, Pending):

@@ -73,7 +73,7 @@ class FlowWalker(CallEvaluator):
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     self.small(small)
-            else:
+            elif isinstance(statement, cst.BaseCompoundStatement):
                 self.compound(statement)
 
     def suite(self, suite: cst.BaseSuite) -> None:
@@ -91,6 +91,18 @@ class FlowWalker(CallEvaluator):
             return self.env
         finally:
             self.env = saved
+
+    def otherwise(self, orelse: cst.If | cst.Else | None) -> Env:
+        """The environment after an `elif` chain or `else` (walked on a copy)."""
+        if isinstance(orelse, cst.If):
+            saved = self.env
+            self.env = dict(saved)
+            try:
+                self.compound(orelse)
+                return self.env
+            finally:
+                self.env = saved
+        return self.branch(orelse.body if orelse is not None else None)
 
     def join(self, *envs: Env) -> None:
         merged = envs[0]
@@ -199,7 +211,7 @@ class FlowWalker(CallEvaluator):
     def compound(self, node: cst.BaseCompoundStatement) -> None:
         if isinstance(node, cst.If):
             self.eval(node.test)
-            self.join(self.branch(node.body), self.branch(node.orelse))
+            self.join(self.branch(node.body), self.otherwise(node.orelse))
         elif isinstance(node, cst.Else):
             self.suite(node.body)
         elif isinstance(node, (cst.For, cst.While)):
@@ -307,7 +319,7 @@ class FlowWalker(CallEvaluator):
         every = (*params.posonly_params, *params.params, *params.kwonly_params)
         for index, param in enumerate(every):
             name = param.name.value
-            if job.owner and index == 0 and param in params.params + params.posonly_params:
+            if job.owner and index == 0 and param in (*params.posonly_params, *params.params):
                 self.env[name] = frozenset({Instance(job.owner)})
                 continue
             self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))})

@@ -20,9 +20,9 @@ class _Rewriter(cst.CSTTransformer):
         super().__init__()
         self.edits = edits  # id() of an original node -> edits, applied in rule order
 
-    def on_leave(
+    def on_leave(  # type: ignore[override]
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
-    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+    ) -> cst.CSTNode:
         for edit in self.edits.get(id(original_node), ()):
             updated_node = edit(updated_node)
         return updated_node
