@@ -94,14 +94,18 @@ class _Walker(FlowWalker):
 
 
 def analyze_module(
-    module: cst.Module, path: str, module_name: str, project_roots: frozenset[str]
+    module: cst.Module,
+    path: str,
+    module_name: str,
+    project_roots: frozenset[str],
+    text: str | None = None,
 ) -> tuple[ModuleFacts, Recorder]:
     """Walk `module` once; the Recorder keeps the CST nodes the facts refer to by id."""
     rec = Recorder(module_name)
     walker = _Walker(rec, project_roots)
     walker.dict_consts = {}
     walker.walk_module(module)
-    calls = _call_sites(module, walker, rec)
+    calls = _call_sites(module, walker, rec, text)
     facts = ModuleFacts(
         path=path,
         module_name=module_name,
@@ -112,11 +116,15 @@ def analyze_module(
     return facts, rec
 
 
-def _call_sites(module: cst.Module, walker: _Walker, rec: Recorder) -> tuple[CallSite, ...]:
+def _call_sites(
+    module: cst.Module, walker: _Walker, rec: Recorder, text: str | None
+) -> tuple[CallSite, ...]:
     if not walker.pending:
         return ()
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    lines = module.code.splitlines()
+    if text is None:
+        text = module.code
+    lines = text.splitlines() if IGNORE_COMMENT in text else []
     sites = []
     for index, job in enumerate(walker.pending):
         where = positions[job.node]

@@ -78,16 +78,24 @@ def _consumers(
     facts: list[ModuleFacts], rest: list[tuple[str, bytes]], names: dict[str, str]
 ) -> list[Job]:
     """Files that never say `replicate` but call a function that returns a run() result."""
-    exported = {
-        use.target.rsplit(".", 1)[-1].encode()
-        for module in facts
-        for use in module.uses
-        if use.target and use.category.value == "returned"
-    }
+    # Only functions that return a run() result matter, and only files that name both
+    # the function and the module defining it (an import of it) can call it.
+    exported: dict[bytes, set[bytes]] = {}
+    for module in facts:
+        for use in module.uses:
+            if use.category.value == "returned" and use.result.source.kind == "call":
+                owner, _, name = use.target.rpartition(".")
+                leaf = owner.rsplit(".", 1)[-1]
+                exported.setdefault(name.encode(), set()).add(leaf.encode())
     if not exported:
         return []
     pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(exported)) + rb")\b")
-    return [Job(p, names[p], d) for p, d in rest if pattern.search(d)]
+    jobs = []
+    for path, data in rest:
+        found = {m.group() for m in pattern.finditer(data)}
+        if any(leaf in data for name in found for leaf in exported[name]):
+            jobs.append(Job(path, names[path], data, consumer=True))
+    return jobs
 
 
 def _models(facts: list[ModuleFacts], options: Options) -> tuple[dict[str, ModelFacts], tuple[str, ...]]:

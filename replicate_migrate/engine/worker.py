@@ -14,7 +14,13 @@ from replicate_migrate.analysis.decide import Decision
 from replicate_migrate.analysis.module import ModuleFacts, analyze_module
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.engine.rewrite import rewrite_module
-from replicate_migrate.engine.source import SourceError, is_valid_python, parse_python
+from replicate_migrate.engine.source import (
+    SourceError,
+    check_reproduces,
+    decode_python,
+    is_valid_python,
+    parse_python,
+)
 from replicate_migrate.notebooks import (
     NotebookError,
     NotebookSource,
@@ -30,6 +36,7 @@ class Job:
     path: str  # as given on the command line or found by discovery
     module_name: str
     data: bytes
+    consumer: bool = False  # taken only because it may call a function returning a result
 
 
 @dataclass
@@ -53,12 +60,10 @@ class Worker:
         for job in jobs:
             try:
                 parsed = self._parse(job)
-            except (SourceError, NotebookError) as error:
-                self.failed[job.path] = FileResult(job.path, job.data, error=str(error))
-                continue
-            except RecursionError:
-                message = f"{job.path}: too deeply nested to analyse"
-                self.failed[job.path] = FileResult(job.path, job.data, error=message)
+            except (SourceError, NotebookError, RecursionError) as error:
+                # A file taken on suspicion that cannot be read is simply not a consumer.
+                if not job.consumer:
+                    self.failed[job.path] = FileResult(job.path, job.data, error=_message(job, error))
                 continue
             self.parsed[job.path] = parsed
             out.append(parsed.facts)
@@ -71,8 +76,10 @@ class Worker:
             data = notebook.python.encode("utf-8")
         else:
             data = job.data
-        module = parse_python(data, job.path)
-        facts, rec = analyze_module(module, job.path, job.module_name, self.project_roots)
+        # The byte-for-byte check costs a codegen; it runs only for files that change.
+        module = parse_python(data, job.path, check_exact=False)
+        text = notebook.python if notebook is not None else decode_python(data, job.path)
+        facts, rec = analyze_module(module, job.path, job.module_name, self.project_roots, text)
         return _Parsed(job, module, rec, facts, notebook)
 
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
@@ -88,6 +95,11 @@ class Worker:
             findings = [_in_cell(f, parsed.notebook) for f in findings]
         if module is parsed.module:
             return FileResult(job.path, job.data, None, tuple(findings))
+        if parsed.notebook is None:
+            try:
+                check_reproduces(parsed.module, job.data, job.path)
+            except SourceError as error:
+                return FileResult(job.path, job.data, None, tuple(findings), error=str(error))
         migrated = self._encode(parsed, module)
         if migrated is None:
             error = f"{job.path}: internal error: the rewritten file does not parse; left unchanged"
@@ -106,6 +118,12 @@ class Worker:
         except NotebookError:
             return None
         return text.encode("utf-8")
+
+
+def _message(job: Job, error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return f"{job.path}: too deeply nested to analyse"
+    return str(error)
 
 
 def _decode_notebook(job: Job) -> str:
