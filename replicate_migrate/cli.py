@@ -21,7 +21,7 @@ from replicate_migrate.report import FORMATS, render
 from replicate_migrate.results import FileResult
 from replicate_migrate.rules import RULES
 
-EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
@@ -62,10 +62,15 @@ def main(paths: tuple[Path, ...], **flags: object) -> None:
         click.echo(f"replicate-migrate: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
     options = _options(settings)
-    if paths == (Path("-"),):
-        sys.exit(_run_stdin(settings, options))
-    outcome = migrate_paths(list(paths) or [Path(".")], options)
-    sys.exit(_finish(outcome, settings, options))
+    try:
+        if paths == (Path("-"),):
+            sys.exit(_run_stdin(settings, options))
+        outcome = migrate_paths(list(paths) or [Path(".")], options)
+        sys.exit(_finish(outcome, settings, options))
+    except KeyboardInterrupt:
+        # Interrupted (Ctrl-C, SIGTERM): every file is whole, but the run is not done.
+        click.echo("replicate-migrate: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def _settings(paths: tuple[Path, ...], flags: dict[str, object]) -> dict[str, object]:

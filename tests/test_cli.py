@@ -1,0 +1,212 @@
+"""The command line end to end: exit codes, diffs, --fix, config, stdin, notebooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+SOURCE = (
+    "import urllib.request\n"
+    "\n"
+    "import replicate\n"
+    "\n"
+    'output = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "a crane"})\n'
+    'urllib.request.urlretrieve(output[0], "crane.png")\n'
+)
+MIGRATED = SOURCE.replace("output[0],", "output[0].url,")
+OPTED_OUT = SOURCE.replace('"a crane"})', '"a crane"}, use_file_output=False)')
+CLEAN = 'print("nothing to do")\n'
+
+
+def run_cli(
+    *args: str, cwd: Path, stdin: bytes | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "replicate_migrate", "--no-progress", *args],
+        cwd=cwd,
+        check=False,
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        env=env,
+    )
+    return subprocess.CompletedProcess(
+        completed.args,
+        completed.returncode,
+        completed.stdout.decode("utf-8", "replace"),
+        completed.stderr.decode("utf-8", "replace"),
+    )
+
+
+def test_clean_tree_exits_0_without_a_diff(tmp_path: Path) -> None:
+    (tmp_path / "clean.py").write_text(CLEAN)
+    (tmp_path / "uses_replicate.py").write_text(MIGRATED)
+
+    result = run_cli(".", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "--- a/" not in result.stdout
+    assert "+++ b/" not in result.stdout
+
+
+def test_dry_run_prints_a_unified_diff_exits_1_and_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "app.py"
+    target.write_text(SOURCE)
+    os.utime(target, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    before = target.stat()
+
+    result = run_cli("app.py", cwd=tmp_path)
+
+    assert result.returncode == 1, result.stderr
+    assert "--- a/app.py\n+++ b/app.py\n" in result.stdout
+    assert '-urllib.request.urlretrieve(output[0], "crane.png")' in result.stdout
+    assert '+urllib.request.urlretrieve(output[0].url, "crane.png")' in result.stdout
+    assert target.read_bytes() == SOURCE.encode()
+    assert target.stat().st_mtime_ns == before.st_mtime_ns
+
+
+def test_fix_rewrites_then_a_second_fix_changes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "app.py"
+    target.write_text(SOURCE)
+
+    first = run_cli("--fix", ".", cwd=tmp_path)
+    assert first.returncode == 1, first.stderr
+    assert target.read_text() == MIGRATED
+    mtime = target.stat().st_mtime_ns
+
+    second = run_cli("--fix", ".", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert target.read_text() == MIGRATED
+    assert target.stat().st_mtime_ns == mtime
+
+
+def test_syntax_error_exits_2_names_the_file_and_the_good_file_is_still_fixed(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "broken.py").write_text("import replicate\nx = (\n")
+    good = tmp_path / "good.py"
+    good.write_text(SOURCE)
+
+    result = run_cli("--fix", ".", cwd=tmp_path)
+
+    assert result.returncode == 2
+    errors = [
+        line
+        for line in result.stdout.splitlines() + result.stderr.splitlines()
+        if "error" in line and "broken.py" in line
+    ]
+    assert len(errors) == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert good.read_text() == MIGRATED
+    assert (tmp_path / "broken.py").read_text() == "import replicate\nx = (\n"
+
+
+def test_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("--no-such-option", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "No such option" in result.stderr
+
+
+def test_unknown_strategy_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(SOURCE)
+    result = run_cli("--strategy", "sometimes", "app.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--strategy" in result.stderr
+    assert (tmp_path / "app.py").read_text() == SOURCE
+
+
+def test_list_rules_lists_every_rule(tmp_path: Path) -> None:
+    result = run_cli("--list-rules", cwd=tmp_path)
+    assert result.returncode == 0
+    ids = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert ids == ["RM001", "RM002", "RM003"]
+
+
+def test_invalid_config_exits_2_with_one_line_naming_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.replicate-migrate]\nstrategy = "bogus"\n')
+    (tmp_path / "app.py").write_text(SOURCE)
+
+    result = run_cli(".", cwd=tmp_path)
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "pyproject.toml" in lines[0] and "strategy" in lines[0]
+    assert (tmp_path / "app.py").read_text() == SOURCE
+
+
+def test_config_strategy_changes_the_fix_and_a_flag_overrides_it(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.replicate-migrate]\nstrategy = "opt-out"\n')
+    target = tmp_path / "app.py"
+    target.write_text(SOURCE)
+
+    configured = run_cli("--fix", ".", cwd=tmp_path)
+    assert configured.returncode == 1, configured.stderr
+    assert target.read_text() == OPTED_OUT
+
+    target.write_text(SOURCE)
+    overridden = run_cli("--fix", "--strategy", "auto", ".", cwd=tmp_path)
+    assert overridden.returncode == 1, overridden.stderr
+    assert target.read_text() == MIGRATED
+
+
+def test_stdin_with_fix_prints_the_migrated_code(tmp_path: Path) -> None:
+    result = run_cli(
+        "-", "--stdin-filename", "app.py", "--fix", cwd=tmp_path, stdin=SOURCE.encode()
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == MIGRATED
+    assert not list(tmp_path.iterdir())
+
+
+def test_stdin_clean_code_is_echoed_unchanged(tmp_path: Path) -> None:
+    result = run_cli("-", "--stdin-filename", "app.py", "--fix", cwd=tmp_path, stdin=CLEAN.encode())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == CLEAN
+
+
+def _notebook() -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
+    nb.cells.append(nbformat.v4.new_code_cell("!pip install replicate"))
+    nb.cells.append(nbformat.v4.new_markdown_cell("# Generate an image\nWith `replicate.run`."))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import urllib.request\n"
+            "import replicate\n"
+            'output = replicate.run("black-forest-labs/flux-schnell", input={"prompt": "a fox"})\n'
+            'urllib.request.urlretrieve(output[0], "fox.webp")'
+        )
+    )
+    return nbformat.writes(nb) + "\n"
+
+
+def test_notebook_fix_changes_only_the_cell_line(tmp_path: Path) -> None:
+    target = tmp_path / "demo.ipynb"
+    original = _notebook()
+    target.write_text(original, encoding="utf-8")
+
+    dry = run_cli("demo.ipynb", cwd=tmp_path)
+    assert dry.returncode == 1, dry.stderr
+    assert "--- a/demo.ipynb:cell 3\n+++ b/demo.ipynb:cell 3\n" in dry.stdout
+
+    fixed = run_cli("--fix", "demo.ipynb", cwd=tmp_path)
+    assert fixed.returncode == 1, fixed.stderr
+    text = target.read_text(encoding="utf-8")
+    json.loads(text)
+    nbformat.validate(nbformat.reads(text, as_version=4))
+    old_lines, new_lines = original.splitlines(), text.splitlines()
+    assert len(old_lines) == len(new_lines)
+    changed = [(a, b) for a, b in zip(old_lines, new_lines) if a != b]
+    assert changed == [
+        (
+            '    "urllib.request.urlretrieve(output[0], \\"fox.webp\\")"',
+            '    "urllib.request.urlretrieve(output[0].url, \\"fox.webp\\")"',
+        )
+    ]
