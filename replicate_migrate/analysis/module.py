@@ -40,6 +40,7 @@ class _Walker(FlowWalker):
     def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
         super().__init__(rec, project_roots)
         self.pending: list[_Pending] = []
+        self.dict_consts: dict[str, dict[str, str]] = {}
         self.on_call_site = self.record_call
 
     def record_call(self, node: cst.Call, method: str, via: str, ref_arg: cst.Arg | None) -> str:
@@ -90,8 +91,6 @@ class _Walker(FlowWalker):
                     table[str(key.evaluated_value)] = str(item.evaluated_value)
         self.dict_consts[target.value] = table
 
-    dict_consts: dict[str, dict[str, str]] = {}
-
 
 def analyze_module(
     module: cst.Module,
@@ -103,7 +102,6 @@ def analyze_module(
     """Walk `module` once; the Recorder keeps the CST nodes the facts refer to by id."""
     rec = Recorder(module_name)
     walker = _Walker(rec, project_roots)
-    walker.dict_consts = {}
     walker.walk_module(module)
     calls = _call_sites(module, walker, rec, text)
     facts = ModuleFacts(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +22,6 @@ from replicate_migrate.results import FileResult
 from replicate_migrate.rules import RULES
 
 NEEDLE = b"replicate"
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)

@@ -98,12 +98,12 @@ class Worker:
         if parsed.notebook is None:
             try:
                 check_reproduces(parsed.module, job.data, job.path)
-            except SourceError as error:
-                return FileResult(job.path, job.data, None, tuple(findings), error=str(error))
+            except SourceError as problem:
+                return FileResult(job.path, job.data, None, tuple(findings), error=str(problem))
         migrated = self._encode(parsed, module)
         if migrated is None:
-            error = f"{job.path}: internal error: the rewritten file does not parse; left unchanged"
-            return FileResult(job.path, job.data, None, tuple(findings), error=error)
+            message = f"{job.path}: internal error: the rewritten file does not parse; left unchanged"
+            return FileResult(job.path, job.data, None, tuple(findings), error=message)
         return FileResult(job.path, job.data, migrated, tuple(findings))
 
     def _encode(self, parsed: _Parsed, module: cst.Module) -> bytes | None:
