@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -21,30 +21,10 @@ SOURCE = (
 MIGRATED = SOURCE.replace("output[0],", "output[0].url,")
 OPTED_OUT = SOURCE.replace('"a crane"})', '"a crane"}, use_file_output=False)')
 CLEAN = 'print("nothing to do")\n'
+RunCli = Callable[..., subprocess.CompletedProcess[str]]  # the run_cli fixture, conftest.py
 
 
-def run_cli(
-    *args: str, cwd: Path, stdin: bytes | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "replicate_migrate", "--no-progress", *args],
-        cwd=cwd,
-        check=False,
-        input=stdin,
-        capture_output=True,
-        timeout=timeout,
-        env=env,
-    )
-    return subprocess.CompletedProcess(
-        completed.args,
-        completed.returncode,
-        completed.stdout.decode("utf-8", "replace"),
-        completed.stderr.decode("utf-8", "replace"),
-    )
-
-
-def test_clean_tree_exits_0_without_a_diff(tmp_path: Path) -> None:
+def test_clean_tree_exits_0_without_a_diff(tmp_path: Path, run_cli: RunCli) -> None:
     (tmp_path / "clean.py").write_text(CLEAN)
     (tmp_path / "uses_replicate.py").write_text(MIGRATED)
 
@@ -55,7 +35,9 @@ def test_clean_tree_exits_0_without_a_diff(tmp_path: Path) -> None:
     assert "+++ b/" not in result.stdout
 
 
-def test_dry_run_prints_a_unified_diff_exits_1_and_writes_nothing(tmp_path: Path) -> None:
+def test_dry_run_prints_a_unified_diff_exits_1_and_writes_nothing(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
     target = tmp_path / "app.py"
     target.write_text(SOURCE)
     os.utime(target, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
@@ -71,7 +53,7 @@ def test_dry_run_prints_a_unified_diff_exits_1_and_writes_nothing(tmp_path: Path
     assert target.stat().st_mtime_ns == before.st_mtime_ns
 
 
-def test_fix_rewrites_then_a_second_fix_changes_nothing(tmp_path: Path) -> None:
+def test_fix_rewrites_then_a_second_fix_changes_nothing(tmp_path: Path, run_cli: RunCli) -> None:
     target = tmp_path / "app.py"
     target.write_text(SOURCE)
 
@@ -87,7 +69,7 @@ def test_fix_rewrites_then_a_second_fix_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_syntax_error_exits_2_names_the_file_and_the_good_file_is_still_fixed(
-    tmp_path: Path,
+    tmp_path: Path, run_cli: RunCli
 ) -> None:
     (tmp_path / "broken.py").write_text("import replicate\nx = (\n")
     good = tmp_path / "good.py"
@@ -102,18 +84,19 @@ def test_syntax_error_exits_2_names_the_file_and_the_good_file_is_still_fixed(
         if "error" in line and "broken.py" in line
     ]
     assert len(errors) == 1, result.stdout + result.stderr
+    assert errors[0].startswith("broken.py:2:") and errors[0].count("broken.py") == 1, errors
     assert "Traceback" not in result.stderr
     assert good.read_text() == MIGRATED
     assert (tmp_path / "broken.py").read_text() == "import replicate\nx = (\n"
 
 
-def test_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
+def test_unknown_option_is_a_usage_error(tmp_path: Path, run_cli: RunCli) -> None:
     result = run_cli("--no-such-option", ".", cwd=tmp_path)
     assert result.returncode == 2
     assert "No such option" in result.stderr
 
 
-def test_unknown_strategy_is_a_usage_error(tmp_path: Path) -> None:
+def test_unknown_strategy_is_a_usage_error(tmp_path: Path, run_cli: RunCli) -> None:
     (tmp_path / "app.py").write_text(SOURCE)
     result = run_cli("--strategy", "sometimes", "app.py", cwd=tmp_path)
     assert result.returncode == 2
@@ -121,14 +104,16 @@ def test_unknown_strategy_is_a_usage_error(tmp_path: Path) -> None:
     assert (tmp_path / "app.py").read_text() == SOURCE
 
 
-def test_list_rules_lists_every_rule(tmp_path: Path) -> None:
+def test_list_rules_lists_every_rule(tmp_path: Path, run_cli: RunCli) -> None:
     result = run_cli("--list-rules", cwd=tmp_path)
     assert result.returncode == 0
     ids = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
     assert ids == ["RM001", "RM002", "RM003"]
 
 
-def test_invalid_config_exits_2_with_one_line_naming_pyproject(tmp_path: Path) -> None:
+def test_invalid_config_exits_2_with_one_line_naming_pyproject(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.replicate-migrate]\nstrategy = "bogus"\n')
     (tmp_path / "app.py").write_text(SOURCE)
 
@@ -141,7 +126,9 @@ def test_invalid_config_exits_2_with_one_line_naming_pyproject(tmp_path: Path) -
     assert (tmp_path / "app.py").read_text() == SOURCE
 
 
-def test_config_strategy_changes_the_fix_and_a_flag_overrides_it(tmp_path: Path) -> None:
+def test_config_strategy_changes_the_fix_and_a_flag_overrides_it(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.replicate-migrate]\nstrategy = "opt-out"\n')
     target = tmp_path / "app.py"
     target.write_text(SOURCE)
@@ -156,7 +143,7 @@ def test_config_strategy_changes_the_fix_and_a_flag_overrides_it(tmp_path: Path)
     assert target.read_text() == MIGRATED
 
 
-def test_stdin_with_fix_prints_the_migrated_code(tmp_path: Path) -> None:
+def test_stdin_with_fix_prints_the_migrated_code(tmp_path: Path, run_cli: RunCli) -> None:
     result = run_cli(
         "-", "--stdin-filename", "app.py", "--fix", cwd=tmp_path, stdin=SOURCE.encode()
     )
@@ -165,7 +152,7 @@ def test_stdin_with_fix_prints_the_migrated_code(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
-def test_stdin_clean_code_is_echoed_unchanged(tmp_path: Path) -> None:
+def test_stdin_clean_code_is_echoed_unchanged(tmp_path: Path, run_cli: RunCli) -> None:
     result = run_cli("-", "--stdin-filename", "app.py", "--fix", cwd=tmp_path, stdin=CLEAN.encode())
     assert result.returncode == 0, result.stderr
     assert result.stdout == CLEAN
@@ -187,7 +174,7 @@ def _notebook() -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def test_notebook_fix_changes_only_the_cell_line(tmp_path: Path) -> None:
+def test_notebook_fix_changes_only_the_cell_line(tmp_path: Path, run_cli: RunCli) -> None:
     target = tmp_path / "demo.ipynb"
     original = _notebook()
     target.write_text(original, encoding="utf-8")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import libcst as cst
@@ -25,22 +26,7 @@ from replicate_migrate.options import Options
 CALL = b'output = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "a crane"})'
 USE = b'urllib.request.urlretrieve(output[0], "crane.png")'
 FIXED_USE = USE.replace(b"output[0],", b"output[0].url,")
-
-
-def run_cli(*args: str | Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run(
-        [sys.executable, "-m", "replicate_migrate", "--no-progress", *map(str, args)],
-        cwd=cwd,
-        check=False,
-        capture_output=True,
-        timeout=timeout,
-    )
-    return subprocess.CompletedProcess(
-        completed.args,
-        completed.returncode,
-        completed.stdout.decode("utf-8", "replace"),
-        completed.stderr.decode("utf-8", "replace"),
-    )
+RunCli = Callable[..., subprocess.CompletedProcess[str]]  # the run_cli fixture, conftest.py
 
 
 def source(newline: bytes = b"\n", *, head: bytes = b"", body_indent: bytes = b"") -> bytes:
@@ -78,7 +64,7 @@ LAYOUTS = {
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
-def test_fix_changes_only_the_rewritten_span(tmp_path: Path, layout: str) -> None:
+def test_fix_changes_only_the_rewritten_span(tmp_path: Path, layout: str, run_cli: RunCli) -> None:
     original = LAYOUTS[layout]
     assert original.count(USE) == 1
     target = tmp_path / "app.py"
@@ -91,7 +77,7 @@ def test_fix_changes_only_the_rewritten_span(tmp_path: Path, layout: str) -> Non
 
 
 @pytest.mark.parametrize("mode", [0o755, 0o600])
-def test_fix_keeps_the_file_mode(tmp_path: Path, mode: int) -> None:
+def test_fix_keeps_the_file_mode(tmp_path: Path, mode: int, run_cli: RunCli) -> None:
     target = tmp_path / "app.py"
     target.write_bytes(source())
     target.chmod(mode)
@@ -106,7 +92,7 @@ def test_fix_keeps_the_file_mode(tmp_path: Path, mode: int) -> None:
 # --- bad input ---------------------------------------------------------------------------
 
 
-def test_undecodable_file_is_a_one_line_error_naming_it(tmp_path: Path) -> None:
+def test_undecodable_file_is_a_one_line_error_naming_it(tmp_path: Path, run_cli: RunCli) -> None:
     bad = tmp_path / "bad.py"
     bad.write_bytes(b"import replicate\nname = '\xff\xfe'\n")
 
@@ -119,7 +105,7 @@ def test_undecodable_file_is_a_one_line_error_naming_it(tmp_path: Path) -> None:
     assert bad.read_bytes() == b"import replicate\nname = '\xff\xfe'\n"
 
 
-def test_symlink_out_of_the_tree_is_not_followed(tmp_path: Path) -> None:
+def test_symlink_out_of_the_tree_is_not_followed(tmp_path: Path, run_cli: RunCli) -> None:
     tree, outside = tmp_path / "tree", tmp_path / "outside"
     tree.mkdir()
     outside.mkdir()
@@ -139,7 +125,7 @@ def test_symlink_out_of_the_tree_is_not_followed(tmp_path: Path) -> None:
     assert (tree / "own.py").read_bytes() == source().replace(USE, FIXED_USE)
 
 
-def test_symlink_loops_neither_hang_nor_crash(tmp_path: Path) -> None:
+def test_symlink_loops_neither_hang_nor_crash(tmp_path: Path, run_cli: RunCli) -> None:
     tree = tmp_path / "tree"
     (tree / "sub").mkdir(parents=True)
     (tree / "sub" / "up").symlink_to(tree, target_is_directory=True)
@@ -156,7 +142,7 @@ def test_symlink_loops_neither_hang_nor_crash(tmp_path: Path) -> None:
     assert "Traceback" not in walked.stderr + named.stderr
 
 
-def test_nothing_outside_the_given_paths_is_written(tmp_path: Path) -> None:
+def test_nothing_outside_the_given_paths_is_written(tmp_path: Path, run_cli: RunCli) -> None:
     tree, sibling = tmp_path / "tree", tmp_path / "sibling"
     for directory in (tree, sibling):
         (directory / "pkg").mkdir(parents=True)
@@ -177,7 +163,7 @@ def test_nothing_outside_the_given_paths_is_written(tmp_path: Path) -> None:
 # --- interruption ------------------------------------------------------------------------
 
 
-def test_sigterm_leaves_every_file_whole(tmp_path: Path) -> None:
+def test_sigterm_leaves_every_file_whole(tmp_path: Path, run_cli: RunCli) -> None:
     tree = tmp_path / "tree"
     tree.mkdir()
     for n in range(300):
@@ -213,11 +199,13 @@ def test_sigterm_leaves_every_file_whole(tmp_path: Path) -> None:
 # --- robustness --------------------------------------------------------------------------
 
 HEADER = re.compile(r"^\+\+\+ b/(.*?)(?::cell \d+)?$", re.MULTILINE)
-ERROR = re.compile(r"^(?P<path>\S.*?): error: (?P<message>.+)$")
+ERROR = re.compile(r"^(?P<path>\S.*?)(?::\d+:\d+)?: error: (?P<message>.+)$")
 
 
 @pytest.mark.parametrize("which", ["stdlib", "purelib"])
-def test_dry_run_over_installed_python_is_quiet(tmp_path: Path, which: str) -> None:
+def test_dry_run_over_installed_python_is_quiet(
+    tmp_path: Path, which: str, run_cli: RunCli
+) -> None:
     root = Path(sysconfig.get_paths()[which])
 
     result = run_cli(root, cwd=tmp_path, timeout=900)
