@@ -216,6 +216,53 @@ def test_github_escaping() -> None:
     )
 
 
+# The engine starts most error messages with the path, and a syntax error with `line:col`.
+ENGINE_ERRORS = (
+    FileResult("src/bad.py", b"x = (", error="src/bad.py:2:5: syntax error: '(' was never closed"),
+    FileResult("src/gone.py", b"", error="src/gone.py: cannot read: Permission denied"),
+    FileResult("demo.ipynb", b"{}", error="demo.ipynb:4:1: syntax error: invalid syntax"),
+    FileResult("src/loop.py", b"", error="symbolic link loop"),
+)
+
+
+def test_text_errors_name_the_file_once() -> None:
+    assert render(ENGINE_ERRORS, "text", tool_version=VERSION).splitlines()[:-1] == [
+        # A notebook's line counts in its joined cells, so it stays in the message.
+        "demo.ipynb: error: 4:1: syntax error: invalid syntax",
+        "src/bad.py:2:5: error: syntax error: '(' was never closed",
+        "src/gone.py: error: cannot read: Permission denied",
+        "src/loop.py: error: symbolic link loop",
+    ]
+
+
+def test_github_errors_name_the_file_once_and_point_at_the_line() -> None:
+    assert render(ENGINE_ERRORS, "github", tool_version=VERSION).splitlines() == [
+        "::error file=demo.ipynb::4:1: syntax error: invalid syntax",
+        "::error file=src/bad.py,line=2,col=5::syntax error: '(' was never closed",
+        "::error file=src/gone.py::cannot read: Permission denied",
+        "::error file=src/loop.py::symbolic link loop",
+    ]
+
+
+def test_sarif_error_notifications_name_the_file_once_with_a_region() -> None:
+    notices = sarif_log(ENGINE_ERRORS)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [n["message"]["text"] for n in notices] == [
+        "demo.ipynb: 4:1: syntax error: invalid syntax",
+        "src/bad.py:2:5: syntax error: '(' was never closed",
+        "src/gone.py: cannot read: Permission denied",
+        "src/loop.py: symbolic link loop",
+    ]
+    regions = [n["locations"][0]["physicalLocation"].get("region") for n in notices]
+    assert regions == [None, {"startLine": 2, "startColumn": 5}, None, None]
+
+
+def test_json_errors_keep_the_engine_message() -> None:
+    document = json.loads(render(ENGINE_ERRORS[:1], "json", tool_version=VERSION))
+    assert document["errors"] == [
+        {"path": "src/bad.py", "message": "src/bad.py:2:5: syntax error: '(' was never closed"}
+    ]
+
+
 def test_every_format_renders_and_unknown_ones_fail() -> None:
     for fmt in FORMATS:
         assert render(RESULTS, fmt, tool_version=VERSION).endswith("\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ ACTION_ORDER: tuple[Action, ...] = (
     Action.UNCHANGED,
     Action.ERROR,
 )
+_LINE_COLUMN = re.compile(r"(\d+):(\d+): ")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,37 @@ def findings(results: Sequence[FileResult]) -> Iterator[Finding]:
             result.findings,
             key=lambda f: (-1 if f.cell is None else f.cell, f.line, f.column, f.rule),
         )
+
+
+@dataclass(frozen=True)
+class FileError:
+    """Why a file could not be processed, with the file named once and the line apart."""
+
+    path: str  # with forward slashes
+    message: str  # without the path
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def where(self) -> str:
+        """`path:line:col`, or `path` when the error names no line."""
+        return self.path if self.line is None else f"{self.path}:{self.line}:{self.column}"
+
+
+def file_error(result: FileResult) -> FileError:
+    """`result.error` without the `path:` (and `line:col:`) the engine starts most messages with.
+
+    A notebook keeps `line:col` in the message: it counts lines in the joined code cells, so it
+    is no place in the .ipynb file.
+    """
+    message, prefix = result.error or "", f"{result.path}:"
+    rest = message[len(prefix) :].lstrip(" ")
+    if not message.startswith(prefix) or not rest:
+        return FileError(posix_path(result.path), message)
+    match = _LINE_COLUMN.match(rest)
+    if match is None or result.path.endswith(".ipynb"):
+        return FileError(posix_path(result.path), rest)
+    return FileError(posix_path(result.path), rest[match.end() :], int(match[1]), int(match[2]))
 
 
 def is_actionable(finding: Finding) -> bool:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from replicate_migrate.report.common import (
+    FileError,
     cell_label,
+    file_error,
     findings,
     is_actionable,
     kind_note,
@@ -28,12 +30,15 @@ _COMMANDS = {
 
 def render(results: Sequence[FileResult]) -> str:
     lines = [_finding(f) for f in findings(results) if is_actionable(f)]
-    lines += [
-        _command("error", {"file": posix_path(r.path)}, r.error)
-        for r in ordered(results)
-        if r.error is not None
-    ]
+    lines += [_error(file_error(r)) for r in ordered(results) if r.error is not None]
     return "".join(line + "\n" for line in lines)
+
+
+def _error(error: FileError) -> str:
+    properties = {"file": error.path}
+    if error.line is not None:
+        properties |= {"line": str(error.line), "col": str(error.column)}
+    return _command("error", properties, error.message)
 
 
 def _finding(finding: Finding) -> str:

@@ -16,6 +16,7 @@ from replicate_migrate.report.common import (
     INFORMATION_URI,
     TOOL_NAME,
     cell_label,
+    file_error,
     findings,
     is_actionable,
     kind_note,
@@ -96,10 +97,15 @@ def _result(finding: Finding) -> dict[str, Any]:
 
 
 def _notification(result: FileResult) -> dict[str, Any]:
+    error = file_error(result)
+    location: dict[str, Any] = {"artifactLocation": _artifact(result.path)}
+    if error.line is not None:
+        location["region"] = {"startLine": error.line, "startColumn": max(error.column or 1, 1)}
     return {
         "level": "error",
-        "message": {"text": f"{posix_path(result.path)}: {result.error}"},
-        "locations": [{"physicalLocation": {"artifactLocation": _artifact(result.path)}}],
+        # Named in the text as well: viewers often show a notification without its location.
+        "message": {"text": f"{error.where}: {error.message}"},
+        "locations": [{"physicalLocation": location}],
     }
 
 

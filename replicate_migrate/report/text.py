@@ -7,8 +7,10 @@ from collections.abc import Sequence
 
 from replicate_migrate.report.common import (
     ACTION_ORDER,
+    FileError,
     Summary,
     cell_label,
+    file_error,
     findings,
     kind_note,
     ordered,
@@ -22,7 +24,7 @@ from replicate_migrate.results import Action, FileResult, Finding
 def render(results: Sequence[FileResult], *, statistics: bool, written: bool) -> str:
     """Findings (or with `statistics`, counts per rule and action), errors, then a summary."""
     body = _statistics(results) if statistics else [format_finding(f) for f in findings(results)]
-    errors = [f"{posix_path(r.path)}: error: {r.error}" for r in ordered(results) if r.error]
+    errors = [format_error(file_error(r)) for r in ordered(results) if r.error]
     return "".join(
         line + "\n" for line in [*body, *errors, summary_line(summarize(results), written)]
     )
@@ -39,6 +41,11 @@ def format_finding(finding: Finding) -> str:
         f"{where}:{finding.column}: {finding.rule} [{finding.action.value}] "
         f"{finding.message}{kind_note(finding)}"
     )
+
+
+def format_error(error: FileError) -> str:
+    """`path[:line:col]: error: message`, naming the file once."""
+    return f"{error.where}: error: {error.message}"
 
 
 def summary_line(summary: Summary, written: bool) -> str:
