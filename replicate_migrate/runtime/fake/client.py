@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, ClassVar
 
 import httpx
@@ -144,12 +144,7 @@ class Client034(BaseClient):
         use_file_output: bool | None = None,
         **params: Any,
     ) -> Any:
-        prediction, is_iterator = self._start(ref, input, "run")
-        if is_iterator:
-            return prediction.output_iterator()  # raw chunks; conversion is never applied
-        if prediction.status == "failed":
-            raise ModelError(prediction)
-        return self._convert(prediction.output) if use_file_output else prediction.output
+        return self._run(ref, input, use_file_output, Prediction.output_iterator)
 
     async def async_run(
         self,
@@ -158,9 +153,19 @@ class Client034(BaseClient):
         use_file_output: bool | None = None,
         **params: Any,
     ) -> Any:
+        return self._run(ref, input, use_file_output, Prediction.async_output_iterator)
+
+    def _run(
+        self,
+        ref: Any,
+        input: Any,
+        use_file_output: bool | None,
+        chunks: Callable[[Prediction], Any],
+    ) -> Any:
+        """run and async_run, which differ only in what `chunks` makes of an iterator's output."""
         prediction, is_iterator = self._start(ref, input, "run")
         if is_iterator:
-            return prediction.async_output_iterator()
+            return chunks(prediction)  # raw chunks; conversion is never applied
         if prediction.status == "failed":
             raise ModelError(prediction)
         return self._convert(prediction.output) if use_file_output else prediction.output
@@ -197,13 +202,7 @@ class Client10(BaseClient):
         use_file_output: bool | None = True,
         **params: Any,
     ) -> Any:
-        prediction, is_iterator = self._start(ref, input, "run")
-        if prediction.status == "failed":
-            raise ModelError(prediction)
-        if is_iterator and prediction.output is not None:
-            # Every chunk is converted: the opt-out only covers the non-iterator path.
-            return (self._convert(chunk) for chunk in prediction.output)
-        return self._convert(prediction.output) if use_file_output else prediction.output
+        return self._run(ref, input, use_file_output, self._converted)
 
     async def async_run(
         self,
@@ -213,12 +212,30 @@ class Client10(BaseClient):
         use_file_output: bool | None = True,
         **params: Any,
     ) -> Any:
+        return self._run(ref, input, use_file_output, self._async_converted)
+
+    def _run(
+        self,
+        ref: Any,
+        input: Any,
+        use_file_output: bool | None,
+        chunks: Callable[[list[Any]], Any],
+    ) -> Any:
+        """run and async_run, which differ only in what `chunks` makes of an iterator's output."""
         prediction, is_iterator = self._start(ref, input, "run")
         if prediction.status == "failed":
             raise ModelError(prediction)
         if is_iterator and prediction.output is not None:
-            return (self._convert(chunk) async for chunk in _aiter_list(prediction.output))
+            # Every chunk is converted: the opt-out only covers the non-iterator path.
+            return chunks(prediction.output)
         return self._convert(prediction.output) if use_file_output else prediction.output
+
+    def _converted(self, chunks: list[Any]) -> Iterator[Any]:
+        return (self._convert(chunk) for chunk in chunks)
+
+    async def _async_converted(self, chunks: list[Any]) -> AsyncIterator[Any]:
+        for chunk in chunks:
+            yield self._convert(chunk)
 
     def stream(
         self,
@@ -240,11 +257,6 @@ class Client10(BaseClient):
         **params: Any,
     ) -> AsyncIterator[ServerSentEvent]:
         return self._async_events(ref, input, True)
-
-
-async def _aiter_list(items: list[Any]) -> AsyncIterator[Any]:
-    for item in items:
-        yield item
 
 
 def _name_methods_like_the_real_client() -> None:
