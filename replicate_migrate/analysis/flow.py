@@ -38,6 +38,7 @@ class Deferred:
     env: Env
     consts: dict[str, str]
     owner: str  # class qualname for methods
+    top: cst.CSTNode | None  # the module-level statement it is in
 
 
 def merge(a: Env, b: Env) -> Env:
@@ -63,9 +64,13 @@ class FlowWalker(CallEvaluator):
     def walk_module(self, module: cst.Module) -> None:
         self.consts = {}
         self.deferred: list[Deferred] = []
-        self.block(module.body)
+        for statement in module.body:
+            self.rec.top = statement
+            self.block((statement,))
         while self.deferred:
-            self.function(self.deferred.pop(0))
+            job = self.deferred.pop(0)
+            self.rec.top = job.top
+            self.function(job)
 
     # -- blocks ------------------------------------------------------------------
     def block(self, body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> None:
@@ -308,7 +313,7 @@ class FlowWalker(CallEvaluator):
         self.rec.functions[qualname] = function
         if not owner:
             self.env[node.name.value] = frozenset({function})
-        self.deferred.append(Deferred(node, qualname, self.env, dict(self.consts), owner))
+        self.deferred.append(Deferred(node, qualname, self.env, dict(self.consts), owner, self.rec.top))
 
     def function(self, job: Deferred) -> None:
         saved = (self.env, self.scope, self.consts)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from replicate_migrate.analysis.flow import FlowWalker, dotted_name
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import CallSite, Function, Use
 
 IGNORE_COMMENT = "# replicate-migrate: ignore"
+
+# Where a call is in the file, given the module-level statement it is in.
+Locate = Callable[[cst.CSTNode, "cst.CSTNode | None"], CodeRange]
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class _Pending:
     ref: str | None
     ref_note: str
     scope: str
+    top: cst.CSTNode | None
 
 
 class _Walker(FlowWalker):
@@ -49,7 +54,7 @@ class _Walker(FlowWalker):
             if seen.node is node:
                 return f"{self.rec.module_name}#{index}"
         ref, note = self.resolve_ref(ref_arg)
-        self.pending.append(_Pending(node, method, via, ref_arg, ref, note, self.scope))
+        self.pending.append(_Pending(node, method, via, ref_arg, ref, note, self.scope, self.rec.top))
         return f"{self.rec.module_name}#{len(self.pending) - 1}"
 
     def resolve_ref(self, arg: cst.Arg | None) -> tuple[str | None, str]:
@@ -98,12 +103,20 @@ def analyze_module(
     module_name: str,
     project_roots: frozenset[str],
     text: str | None = None,
+    locate: Locate | None = None,
 ) -> tuple[ModuleFacts, Recorder]:
-    """Walk `module` once; the Recorder keeps the CST nodes the facts refer to by id."""
+    """Walk `module` once; the Recorder keeps the CST nodes the facts refer to by id.
+
+    `locate` places call sites in the file when `module` holds only some of its
+    statements; without it, positions come from `module` itself.
+    """
     rec = Recorder(module_name)
     walker = _Walker(rec, project_roots)
     walker.walk_module(module)
-    calls = _call_sites(module, walker, rec, text)
+    if locate is None and walker.pending:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        locate = lambda node, top: positions[node]  # noqa: E731
+    calls = _call_sites(module, walker, rec, text, locate)
     facts = ModuleFacts(
         path=path,
         module_name=module_name,
@@ -115,17 +128,17 @@ def analyze_module(
 
 
 def _call_sites(
-    module: cst.Module, walker: _Walker, rec: Recorder, text: str | None
+    module: cst.Module, walker: _Walker, rec: Recorder, text: str | None, locate: Locate | None
 ) -> tuple[CallSite, ...]:
-    if not walker.pending:
+    if not walker.pending or locate is None:
         return ()
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     if text is None:
         text = module.code
     lines = text.splitlines() if IGNORE_COMMENT in text else []
     sites = []
     for index, job in enumerate(walker.pending):
-        where = positions[job.node]
+        where = locate(job.node, job.top)
+        rec.top = job.top  # for the node id taken below
         first, last = where.start.line, where.end.line
         ignored = any(
             lines[n - 1].rstrip().endswith(IGNORE_COMMENT)

@@ -28,6 +28,8 @@ class Recorder:
     call_nodes: list[cst.Call] = field(default_factory=list)
     uses: dict[tuple[Result, int, Category], Use] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
+    top: cst.CSTNode | None = None  # the module-level statement being walked
+    tops: list[cst.CSTNode | None] = field(default_factory=list)  # per node id
 
     def node_id(self, node: cst.CSTNode) -> int:
         key = id(node)
@@ -35,6 +37,7 @@ class Recorder:
         if found is None:
             found = self.ids[key] = len(self.nodes)
             self.nodes.append(node)
+            self.tops.append(self.top)
         return found
 
     def use(

@@ -1,4 +1,4 @@
-"""Apply every rule's edits to one module in a single CST pass, and say what was done."""
+"""Every rule's edits for one module, applied in a single CST pass, and what was done."""
 
 from __future__ import annotations
 
@@ -28,14 +28,13 @@ class _Rewriter(cst.CSTTransformer):
         return updated_node
 
 
-def rewrite_module(
-    module: cst.Module,
+def plan_edits(
     rec: Recorder,
     facts: ModuleFacts,
     decisions: list[Decision],
     rules: frozenset[str],
-) -> tuple[cst.Module, list[Finding]]:
-    """The rewritten module (the same object when nothing changes) and its findings."""
+) -> tuple[dict[int, list[Edit]], list[Finding]]:
+    """The edits (by the Recorder's node id) every rule makes here, and the findings."""
     edits: dict[int, list[Edit]] = {}
     findings = _keyword_edits(rec, facts, rules, edits)
     for decision in decisions:
@@ -45,12 +44,16 @@ def rewrite_module(
                     decision.message, decision.kind, decision.kind_source)
         )
         for node_id, kind in decision.edits:
-            node = rec.nodes[node_id]
-            edits.setdefault(id(node), []).append(file_output.edit_for(kind))
+            edits.setdefault(node_id, []).append(file_output.edit_for(kind))
     findings.sort(key=lambda f: (f.line, f.column, f.rule))
-    if not edits:
-        return module, findings
-    return module.visit(_Rewriter(edits)), findings
+    return edits, findings
+
+
+def apply_edits(node: cst.CSTNode, rec: Recorder, edits: dict[int, list[Edit]]) -> cst.CSTNode:
+    """`node` with the edits (keyed by node id) that fall inside it made, in one pass."""
+    result = node.visit(_Rewriter({id(rec.nodes[n]): items for n, items in edits.items()}))
+    assert isinstance(result, cst.CSTNode)
+    return result
 
 
 def _keyword_edits(
@@ -66,7 +69,7 @@ def _keyword_edits(
         plan = keywords.keyword_plan(node, call.method, offset, rules)
         if not plan:
             continue
-        edits.setdefault(id(node), []).append(keywords.edit_for(offset, plan))
+        edits.setdefault(call.node, []).append(keywords.edit_for(offset, plan))
         for rule, message in keywords.describe(plan):
             findings.append(Finding(facts.path, call.line, call.column, rule, Action.REWRITTEN, message))
     return findings

@@ -21,7 +21,7 @@ class SourceError(Exception):
 
 def decode_python(data: bytes, path: str) -> str:
     """The text of `data` as Python reads it: BOM or coding cookie, else UTF-8."""
-    encoding = _detect_encoding(data, path)
+    encoding = detect_encoding(data, path)
     try:
         # utf-8-sig drops the BOM, so positions match LibCST's.
         return data.decode(encoding)
@@ -66,7 +66,17 @@ def is_valid_python(data: bytes) -> bool:
     return True
 
 
-def _detect_encoding(data: bytes, path: str) -> str:
+def parses(code: str) -> bool:
+    """True when LibCST parses `code`: every rewritten statement passes this before it is kept."""
+    try:
+        cst.parse_module(code)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def detect_encoding(data: bytes, path: str) -> str:
+    """The codec Python reads `data` with (`utf-8-sig` when it starts with a BOM)."""
     try:
         return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
     except SyntaxError as e:

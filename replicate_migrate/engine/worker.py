@@ -1,7 +1,7 @@
 """One worker's files: parse once, analyse (phase 1), then apply the run's decisions (phase 2).
 
-The parsed modules stay in the worker between the phases, so each file is parsed
-exactly once however the facts of other files change the decisions.
+The parsed groups of each file stay in the worker between the phases, so no statement
+is parsed twice however the facts of other files widen or change the decisions.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import libcst as cst
 from replicate_migrate.analysis.decide import Decision
 from replicate_migrate.analysis.module import ModuleFacts, analyze_module
 from replicate_migrate.analysis.recorder import Recorder
-from replicate_migrate.engine.rewrite import rewrite_module
+from replicate_migrate.engine.rewrite import Edit, apply_edits, plan_edits
+from replicate_migrate.engine.slices import Group, SliceError, Sliced
 from replicate_migrate.engine.source import (
     SourceError,
-    check_reproduces,
     decode_python,
-    is_valid_python,
+    detect_encoding,
     parse_python,
 )
 from replicate_migrate.notebooks import (
@@ -30,19 +30,26 @@ from replicate_migrate.notebooks import (
 )
 from replicate_migrate.results import FileResult, Finding
 
+SEEDS = frozenset({"replicate"})
+
 
 @dataclass(frozen=True)
 class Job:
+    """Analyse `path` (again, with more of it, when the worker already holds it)."""
+
     path: str  # as given on the command line or found by discovery
     module_name: str
-    data: bytes
-    consumer: bool = False  # taken only because it may call a function returning a result
+    data: bytes  # empty when the worker already holds the file
+    taint: frozenset[str] = SEEDS  # words whose statements may hold replicate values
+    provide: frozenset[str] = frozenset()  # names whose definitions the run needs
+    consumer: bool = False  # taken only because it may meet a result from elsewhere
 
 
 @dataclass
 class _Parsed:
-    job: Job
-    module: cst.Module
+    job: Job  # the first job for the file, with its bytes
+    text: str
+    sliced: Sliced
     rec: Recorder
     facts: ModuleFacts
     notebook: NotebookSource | None = None
@@ -56,31 +63,51 @@ class Worker:
     failed: dict[str, FileResult] = field(default_factory=dict)
 
     def analyze(self, jobs: list[Job]) -> list[ModuleFacts]:
+        """Facts of each file that is new or whose analysed part grew."""
         out = []
         for job in jobs:
+            known = self.parsed.get(job.path)
             try:
-                parsed = self._parse(job)
+                parsed = self._parse(job) if known is None else self._widen(known, job)
             except (SourceError, NotebookError, RecursionError) as error:
                 # A file taken on suspicion that cannot be read is simply not a consumer.
-                if not job.consumer:
+                if not job.consumer and known is None:
                     self.failed[job.path] = FileResult(job.path, job.data, error=_message(job, error))
                 continue
-            self.parsed[job.path] = parsed
-            out.append(parsed.facts)
+            if parsed is not None:
+                self.parsed[job.path] = parsed
+                out.append(parsed.facts)
         return out
 
     def _parse(self, job: Job) -> _Parsed:
         notebook = None
         if job.path.endswith(".ipynb"):
             notebook = notebook_to_python(_decode_notebook(job), job.path)
-            data = notebook.python.encode("utf-8")
+            text = notebook.python
         else:
-            data = job.data
-        # The byte-for-byte check costs a codegen; it runs only for files that change.
-        module = parse_python(data, job.path, check_exact=False)
-        text = notebook.python if notebook is not None else decode_python(data, job.path)
-        facts, rec = analyze_module(module, job.path, job.module_name, self.project_roots, text)
-        return _Parsed(job, module, rec, facts, notebook)
+            text = decode_python(job.data, job.path)
+        sliced = Sliced.of_text(text)
+        try:
+            sliced.select(job.taint, job.provide)
+        except SliceError:
+            sliced = _whole(job, text, notebook)
+        return self._analyse(job, text, sliced, notebook)
+
+    def _widen(self, parsed: _Parsed, job: Job) -> _Parsed | None:
+        sliced = parsed.sliced
+        try:
+            if not sliced.select(job.taint, job.provide):
+                return None
+        except SliceError:
+            sliced = _whole(parsed.job, parsed.text, parsed.notebook)
+        return self._analyse(parsed.job, parsed.text, sliced, parsed.notebook)
+
+    def _analyse(self, job: Job, text: str, sliced: Sliced, notebook: NotebookSource | None) -> _Parsed:
+        facts, rec = analyze_module(
+            sliced.module(), job.path, job.module_name, self.project_roots, text,
+            locate=lambda node, top: sliced.group_of(top).where(node),
+        )
+        return _Parsed(job, text, sliced, rec, facts, notebook)
 
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
         results = list(self.failed.values())
@@ -90,34 +117,76 @@ class Worker:
 
     def _rewrite_one(self, parsed: _Parsed, decisions: list[Decision]) -> FileResult:
         job = parsed.job
-        module, findings = rewrite_module(parsed.module, parsed.rec, parsed.facts, decisions, self.rules)
+        edits, findings = plan_edits(parsed.rec, parsed.facts, decisions, self.rules)
         if parsed.notebook is not None:
             findings = [_in_cell(f, parsed.notebook) for f in findings]
-        if module is parsed.module:
+        try:
+            replaced = self._rewrite_groups(parsed, edits)
+        except SourceError as problem:
+            return FileResult(job.path, job.data, None, tuple(findings), error=str(problem))
+        if not replaced:
             return FileResult(job.path, job.data, None, tuple(findings))
-        if parsed.notebook is None:
-            try:
-                check_reproduces(parsed.module, job.data, job.path)
-            except SourceError as problem:
-                return FileResult(job.path, job.data, None, tuple(findings), error=str(problem))
-        migrated = self._encode(parsed, module)
-        if migrated is None:
-            message = f"{job.path}: internal error: the rewritten file does not parse; left unchanged"
-            return FileResult(job.path, job.data, None, tuple(findings), error=message)
+        try:
+            migrated = self._encode(parsed, parsed.sliced.splice(parsed.text, replaced))
+        except (SourceError, NotebookError) as problem:
+            return FileResult(job.path, job.data, None, tuple(findings), error=str(problem))
         return FileResult(job.path, job.data, migrated, tuple(findings))
 
-    def _encode(self, parsed: _Parsed, module: cst.Module) -> bytes | None:
-        if parsed.notebook is None:
-            data = module.bytes
-            return data if is_valid_python(data) else None
-        if not is_valid_python(module.code.encode("utf-8")):
-            return None
-        original = _decode_notebook(parsed.job)
-        try:
-            text = python_to_notebook(original, parsed.notebook, module.code)
-        except NotebookError:
-            return None
-        return text.encode("utf-8")
+    def _rewrite_groups(self, parsed: _Parsed, edits: dict[int, list[Edit]]) -> list[tuple[Group, str]]:
+        """New code for each group an edit changes; SourceError when one cannot be rewritten."""
+        by_group: dict[int, tuple[Group, dict[int, list[Edit]]]] = {}
+        for node_id, items in edits.items():
+            group = parsed.sliced.group_of(parsed.rec.tops[node_id])
+            by_group.setdefault(id(group), (group, {}))[1][node_id] = items
+        replaced = []
+        for group, group_edits in by_group.values():
+            code = self._rewrite_group(parsed, group, group_edits)
+            if code != group.text:
+                replaced.append((group, code))
+        return replaced
+
+    def _rewrite_group(self, parsed: _Parsed, group: Group, edits: dict[int, list[Edit]]) -> str:
+        """The group's new text: the outermost edited nodes' code replaced, the rest kept."""
+        rec, path = parsed.rec, parsed.job.path
+        if group.parse().code != group.text:  # only then are the nodes found by their code
+            line = group.first - 1 + _first_different_line(group.text, group.parse().code)
+            raise SourceError(f"{path}:{line}: LibCST does not reproduce this line byte for byte; not rewriting")
+        spans = sorted((group.span(rec.nodes[n]) + (n,) for n in edits), key=lambda s: (s[0], -s[1]))
+        outermost: list[tuple[int, int, str, int]] = []
+        for span in spans:
+            if not outermost or span[0] >= outermost[-1][1]:
+                outermost.append(span)
+        text = group.text
+        for start, end, indent, node_id in reversed(outermost):
+            new = group.render(apply_edits(rec.nodes[node_id], rec, edits), indent)
+            text = text[:start] + new + text[end:]
+        if not parsed.sliced.accepts(text):
+            raise SourceError(f"{path}: internal error: the rewritten file does not parse; left unchanged")
+        return text
+
+    def _encode(self, parsed: _Parsed, text: str) -> bytes:
+        """The migrated file's bytes: the text in the file's own encoding, or the notebook."""
+        job = parsed.job
+        if parsed.notebook is not None:
+            return python_to_notebook(_decode_notebook(job), parsed.notebook, text).encode("utf-8")
+        encoding = detect_encoding(job.data, job.path)
+        if parsed.text.encode(encoding) != job.data:
+            line = _first_different_line(parsed.text, job.data.decode(encoding, "replace"))
+            raise SourceError(f"{job.path}:{line}: the file does not round-trip through {encoding}; not rewriting")
+        return text.encode(encoding)
+
+
+def _whole(job: Job, text: str, notebook: NotebookSource | None) -> Sliced:
+    """The file as one group, parsed whole: for files the slicer cannot split."""
+    data = notebook.python.encode("utf-8") if notebook is not None else job.data
+    sliced = Sliced.of_module(text, parse_python(data, job.path, check_exact=False))
+    sliced.select(job.taint, job.provide)
+    return sliced
+
+
+def _first_different_line(a: str, b: str) -> int:
+    index = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return a.count("\n", 0, index) + 1
 
 
 def _message(job: Job, error: Exception) -> str:

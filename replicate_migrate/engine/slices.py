@@ -1,0 +1,323 @@
+"""The parts of a file the analysis needs: groups of top-level statements, parsed on demand.
+
+A 5,000-line module that mentions replicate once must not cost a 5,000-line LibCST parse.
+CPython's parser (about ten times faster) splits the file into groups of top-level
+statements. LibCST parses a group only when the analysis can need it: it says a seed word
+(`replicate`), it mentions a name bound by such a group (so replicate objects and results
+can reach it), or it binds a name a needed group uses (a constant model ref, a function
+a result is passed to). Every group keeps its lines, so positions stay exact and a
+rewritten group is spliced back over exactly the lines it came from.
+
+A file CPython cannot split this way (a syntax error, a lone CR) is one group: the whole
+file, parsed as before.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState  # what Module.code_for_node uses
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+_WORD = re.compile(r"[^\W\d]\w*")
+_ASCII_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_GLOBAL = re.compile(r"\b(?:global|nonlocal)[ \t]+([^\r\n;#]+)")
+_INDENT = re.compile(r"^[ \t]*", re.MULTILINE)
+_WALRUS = re.compile(r"([^\W\d]\w*)[ \t]*:=")
+
+
+class SliceError(Exception):
+    """LibCST cannot parse a group on its own: the file is then handled whole."""
+
+
+@dataclass
+class Group:
+    """Top-level statements on lines `first`..`last` (1-based, inclusive), no line shared."""
+
+    first: int
+    last: int
+    text: str
+    binds: frozenset[str]  # names it binds (or mutates) in the module's namespace
+    module: cst.Module | None = None
+    positions: dict[cst.CSTNode, CodeRange] | None = None
+    _words: frozenset[str] | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every identifier-like word in it (strings and comments too): what it may mention."""
+        if self._words is None:
+            pattern = _ASCII_WORD if self.text.isascii() else _WORD
+            self._words = frozenset(pattern.findall(self.text))
+        return self._words
+
+    def mentions(self, name: str) -> bool:
+        return name in self.text and name in self.words
+
+    def parse(self) -> cst.Module:
+        if self.module is None:
+            try:
+                self.module = cst.parse_module(self.text)
+            except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError) as error:
+                raise SliceError(str(error)) from error
+        return self.module
+
+    def where(self, node: cst.CSTNode) -> CodeRange:
+        """`node`'s range in file coordinates, parentheses excluded as PositionProvider does."""
+        start, end, _ = self._bare_span(node)
+        line = self.first + self.text.count("\n", 0, start)
+        column = start - (self.text.rfind("\n", 0, start) + 1)
+        breaks = self.text.count("\n", start, end)
+        end_column = end - (self.text.rfind("\n", 0, end) + 1)
+        return CodeRange(CodePosition(line, column), CodePosition(line + breaks, end_column))
+
+    def span(self, node: cst.CSTNode) -> tuple[int, int, str]:
+        """Offsets into `text` of `node`'s code with its own parentheses, and its indent."""
+        start, end, indent = self._bare_span(node)
+        before = "".join(self.render(p, indent) for p in getattr(node, "lpar", ()))
+        after = "".join(self.render(p, indent) for p in getattr(node, "rpar", ()))
+        return start - len(before), end + len(after), indent
+
+    def render(self, node: cst.CSTNode, indent: str) -> str:
+        """`node`'s code inside a block indented by `indent` (code_for_node assumes none)."""
+        module = self.parse()
+        state = CodegenState(module.default_indent, module.default_newline, indent_tokens=[indent])
+        node._codegen(state)
+        return "".join(state.tokens)
+
+    def _bare_span(self, node: cst.CSTNode) -> tuple[int, int, str]:
+        # A node whose code occurs once in the group is found by searching for it: a few
+        # codegens of the node instead of a positioned codegen of the whole group. Its
+        # continuation lines carry the enclosing block's indent, which is not known yet:
+        # each indent in the group is tried, and only a single match anywhere counts.
+        bare = node.with_changes(lpar=(), rpar=()) if getattr(node, "lpar", None) else node
+        found: set[tuple[int, int, str]] = set()
+        for indent in self._indents():
+            code = self.render(bare, indent)
+            at = self.text.find(code) if code else -1
+            if at >= 0 and self.text.find(code, at + 1) >= 0:
+                found.clear()
+                break
+            if at >= 0 and not any(f[0] == at for f in found):
+                found.add((at, at + len(code), indent))
+            if "\n" not in code:
+                break
+        if len(found) == 1:
+            return found.pop()
+        return self._positioned_span(node, bare)
+
+    def _positioned_span(self, node: cst.CSTNode, bare: cst.CSTNode) -> tuple[int, int, str]:
+        if self.positions is None:
+            wrapper = MetadataWrapper(self.parse(), unsafe_skip_copy=True)
+            self.positions = dict(wrapper.resolve(PositionProvider))
+        where = self.positions[node]
+        start, end = self._offset(where.start), self._offset(where.end)
+        for indent in self._indents():
+            if self.text.startswith(self.render(bare, indent), start):
+                return start, end, indent
+        return start, end, ""
+
+    def _indents(self) -> list[str]:
+        return sorted(set(_INDENT.findall(self.text)), key=len)
+
+    def _offset(self, position: CodePosition) -> int:
+        at = 0
+        for _ in range(position.line - 1):
+            at = self.text.index("\n", at) + 1
+        return at + position.column
+
+
+@dataclass
+class Sliced:
+    """One file as groups; `selected` grows as the run asks for more of it."""
+
+    groups: list[Group]
+    whole: bool  # one group: the file could not be split
+    taint: set[str] = field(default_factory=set)
+    provide: set[str] = field(default_factory=set)
+    selected: list[Group] = field(default_factory=list)
+    owner: dict[int, Group] = field(default_factory=dict)  # id() of a top-level statement
+
+    @classmethod
+    def of_text(cls, text: str) -> Sliced:
+        groups = _split(text)
+        if groups is None:
+            return cls([_whole_group(text)], whole=True)
+        return cls(groups, whole=False)
+
+    @classmethod
+    def of_module(cls, text: str, module: cst.Module) -> Sliced:
+        group = _whole_group(text)
+        group.module = module
+        return cls([group], whole=True)
+
+    def select(self, taint: Iterable[str], provide: Iterable[str]) -> bool:
+        """Widen the selection for these seeds; True when it grew (new groups are parsed)."""
+        self.taint.update(taint)
+        self.provide.update(provide)
+        if self.whole:
+            chosen = list(self.groups)
+        else:
+            chosen = _closure(self.groups, self.taint, self.provide)
+        grew = len(chosen) != len(self.selected)
+        for group in chosen:
+            group.parse()
+        self.selected = chosen
+        return grew
+
+    def module(self) -> cst.Module:
+        """The selected statements as one module, for the walker (never rendered)."""
+        self.owner = {id(s): g for g in self.selected for s in g.parse().body}
+        if self.whole:
+            return self.groups[0].parse()
+        return cst.Module(body=[s for g in self.selected for s in g.parse().body])
+
+    def group_of(self, statement: cst.CSTNode | None) -> Group:
+        """The group a top-level statement of `module()` came from."""
+        return self.groups[0] if self.whole else self.owner[id(statement)]
+
+    def accepts(self, code: str) -> bool:
+        """True when `code` may replace a group: it parses (with LibCST for a whole file)."""
+        try:
+            if self.whole:
+                cst.parse_module(code)
+            else:
+                ast.parse(code)
+        except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        return True
+
+    def splice(self, text: str, replaced: list[tuple[Group, str]]) -> str:
+        """`text` with these groups' lines replaced by their new code."""
+        if self.whole:
+            return replaced[0][1] if replaced else text
+        lines = _lines(text)
+        for group, code in sorted(replaced, key=lambda item: -item[0].first):
+            lines[group.first - 1 : group.last] = [code]
+        return "".join(lines)
+
+
+def _whole_group(text: str) -> Group:
+    return Group(1, max(1, text.count("\n")), text, frozenset())
+
+
+def _split(text: str) -> list[Group] | None:
+    if text.count("\r") != text.count("\r\n"):
+        return None  # CPython counts a lone CR as a line end; LibCST does not always
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = _lines(text)
+    spans: list[tuple[int, int, list[ast.stmt]]] = []
+    for statement in tree.body:
+        decorators = getattr(statement, "decorator_list", ())
+        first = min([statement.lineno, *(d.lineno for d in decorators)])
+        last = statement.end_lineno or statement.lineno
+        if spans and first <= spans[-1][1]:
+            start, end, members = spans[-1]
+            spans[-1] = (start, max(end, last), [*members, statement])
+        else:
+            spans.append((first, last, [statement]))
+    return [_group(first, last, members, "".join(lines[first - 1 : last])) for first, last, members in spans]
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their ends, split where Python splits them (not at form feeds)."""
+    if "\r" in text:
+        return _LINE.findall(text)
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    if not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _group(first: int, last: int, statements: list[ast.stmt], text: str) -> Group:
+    binds: set[str] = set()
+    for statement in statements:
+        _collect_binds(statement, binds)
+    if "global" in text or "nonlocal" in text:
+        for names in _GLOBAL.findall(text):
+            binds.update(n.strip() for n in names.split(",") if n.strip().isidentifier())
+    if ":=" in text:
+        binds.update(_WALRUS.findall(text))
+    return Group(first, last, text, frozenset(binds))
+
+
+def _collect_binds(node: ast.AST, out: set[str]) -> None:
+    """Names a module-level statement binds in the module's namespace (not in functions)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        out.add(node.name)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        out.update((a.asname or a.name).split(".", 1)[0] for a in node.names if a.name != "*")
+    elif isinstance(node, (ast.Assign, ast.Delete)):
+        for target in node.targets:
+            _target_names(target, out)
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+        _target_names(node.target, out)
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        for item in node.items:
+            if item.optional_vars is not None:
+                _target_names(item.optional_vars, out)
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        out.add(node.name)
+    elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        out.add(node.name)
+    elif isinstance(node, ast.MatchMapping) and node.rest:
+        out.add(node.rest)
+    elif type(node).__name__ == "TypeAlias":
+        _target_names(node.name, out)  # type: ignore[attr-defined]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        return
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case, ast.pattern)):
+            _collect_binds(child, out)
+
+
+def _target_names(target: ast.AST, out: set[str]) -> None:
+    # `cfg.client = ...` and `cache[key] = ...` change what `cfg` and `cache` hold.
+    while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)):
+        target = target.value
+    if isinstance(target, ast.Name):
+        out.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _target_names(element, out)
+
+
+def _closure(groups: list[Group], taint: set[str], provide: set[str]) -> list[Group]:
+    """Groups that may hold or meet replicate values, then the definitions they use."""
+    chosen: set[int] = set()
+    done: set[str] = set()
+    names = set(taint)
+    while names:
+        name = names.pop()
+        done.add(name)
+        for index, group in enumerate(groups):
+            if index not in chosen and group.mentions(name):
+                chosen.add(index)
+                names.update(group.binds - done)
+    # Definitions a chosen group uses: their values are not replicate's, so their users
+    # are not needed, only what they in turn use.
+    bound: dict[str, list[int]] = defaultdict(list)
+    for index, group in enumerate(groups):
+        for name in group.binds:
+            bound[name].append(index)
+    stack = [i for name in provide for i in bound.get(name, ())]
+    stack.extend(_definitions(groups, bound, chosen))
+    while stack:
+        index = stack.pop()
+        if index not in chosen:
+            chosen.add(index)
+            stack.extend(_definitions(groups, bound, (index,)))
+    return [groups[i] for i in sorted(chosen)]
+
+
+def _definitions(groups: list[Group], bound: dict[str, list[int]], indexes: Iterable[int]) -> list[int]:
+    return [d for i in indexes for w in groups[i].words & bound.keys() for d in bound[w]]
