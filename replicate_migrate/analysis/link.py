@@ -31,6 +31,8 @@ class Links:
     def __init__(self, facts: Sequence[ModuleFacts]) -> None:
         self.uses: dict[Source, list[tuple[Use, str]]] = defaultdict(list)
         self.functions: dict[str, Function] = {}
+        # Functions a result was passed to that no module in the run defines (so far).
+        self.unresolved: set[str] = set()
         for module in facts:
             for use in module.uses:
                 self.uses[use.result.source].append((use, module.module_name))
@@ -38,11 +40,17 @@ class Links:
                 self.functions[function.qualname] = function
 
     def reach(self, source: Source) -> list[Reach]:
+        self.expanded: set[tuple[Source, Result, Use | None, int]] = set()
         return list(self._reach(source, Result(source), None, 0, frozenset()))
 
     def _reach(
         self, source: Source, base: Result, entry: Use | None, depth: int, seen: frozenset[Source]
     ) -> Iterator[Reach]:
+        # Call graphs with diamonds reach one function by many paths: expand it once.
+        key = (source, base, entry, depth)
+        if key in self.expanded:
+            return
+        self.expanded.add(key)
         linked = entry is not None
         for use, module in self.uses.get(source, ()):
             result = base.extend(use.result.path) if linked else use.result
@@ -57,6 +65,9 @@ class Links:
     def _follow(self, reach: Reach, depth: int, seen: frozenset[Source]) -> Iterator[Reach]:
         use = reach.use
         target = self._target(use)
+        callee = use.target.rpartition(":")[0]
+        if use.category is Category.PASSED and callee not in self.functions:
+            self.unresolved.add(callee)
         if target is None or depth >= MAX_DEPTH or target in seen:
             yield Reach(_escaped(use, "its callers are not all known"), *_rest(reach))
             return

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,16 +15,19 @@ from replicate_migrate.analysis.catalog import catalog_lookup
 from replicate_migrate.analysis.decide import Decision, decide
 from replicate_migrate.analysis.link import Links
 from replicate_migrate.analysis.models import ModelFacts
+from replicate_migrate.analysis.values import Category, Source
 from replicate_migrate.analysis.module import ModuleFacts
-from replicate_migrate.analysis.online import base_url_from_env, lookup_models, token_from_env
-from replicate_migrate.discovery import DEFAULT_EXCLUDES, discover, mentions
-from replicate_migrate.engine.pool import Pool
+from replicate_migrate.discovery import DEFAULT_EXCLUDES, discover
+from replicate_migrate.engine.pool import Pool, Progress
 from replicate_migrate.engine.worker import Job
 from replicate_migrate.options import Options
 from replicate_migrate.results import FileResult
 from replicate_migrate.rules import RULES
 
-NEEDLE = b"replicate"
+# A file is analysed from the start when it imports replicate; others only when the run
+# asks (they call a function returning a result, or define one a result is passed to).
+IMPORTS_REPLICATE = re.compile(rb"\b(?:import|from)\b[^\n]*\breplicate\b|\\\r?\n[ \t]*replicate\b")
+MAX_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -31,8 +37,11 @@ class RunOutcome:
     scanned: int  # files discovered
 
 
-def migrate_paths(paths: Sequence[Path], options: Options) -> RunOutcome:
-    """Discover, read and migrate the files under `paths` (nothing is written here)."""
+def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | None = None) -> RunOutcome:
+    """Discover, read and migrate the files under `paths` (nothing is written here).
+
+    `progress(done, total)` is called as the files that import replicate are analysed.
+    """
     found = discover(
         paths,
         exclude=DEFAULT_EXCLUDES if options.exclude is None else options.exclude,
@@ -47,54 +56,132 @@ def migrate_paths(paths: Sequence[Path], options: Options) -> RunOutcome:
             sources.append((str(file), file.read_bytes()))
         except OSError as error:
             errors.append(FileResult(str(file), b"", error=f"{file}: cannot read: {error.strerror}"))
-    outcome = migrate_sources(sources, options)
+    outcome = migrate_sources(sources, options, progress)
     return RunOutcome((*errors, *outcome.results), outcome.warnings, len(found.files))
 
 
-def migrate_sources(sources: Sequence[tuple[str, bytes]], options: Options) -> RunOutcome:
+def migrate_sources(
+    sources: Sequence[tuple[str, bytes]], options: Options, progress: Progress | None = None
+) -> RunOutcome:
     """Migrate in-memory sources (path, bytes): the engine behind files and stdin."""
-    roots = frozenset(module_name(path).split(".", 1)[0] for path, _ in sources)
-    names = {path: module_name(path) for path, _ in sources}
-    first = [Job(p, names[p], d) for p, d in sources if mentions(d, (NEEDLE,))]
+    is_package = functools.cache(lambda d: os.path.isfile(os.path.join(d, "__init__.py")))
+    names = {path: module_name(path, is_package) for path, _ in sources}
+    roots = frozenset(name.split(".", 1)[0] for name in names.values())
+    first = [Job(p, names[p], d) for p, d in sources if b"replicate" in d and IMPORTS_REPLICATE.search(d)]
     if not first:
         return RunOutcome((), (), len(sources))
     rules = frozenset(r.id for r in RULES if options.is_enabled(r.id))
     jobs = min(options.jobs or os.cpu_count() or 1, len(first))
-    with Pool(jobs, roots, rules) as pool:
-        facts = pool.analyze(first)
-        taken = {job.path for job in first}
-        consumers = _consumers(facts, [(p, d) for p, d in sources if p not in taken], names)
-        if consumers:
-            facts += pool.analyze(consumers)
-        models, warnings = _models(facts, options)
-        decisions = _decisions(facts, models, options)
+    with _few_collections(), Pool(jobs, roots, rules) as pool:
+        facts = {f.path: f for f in pool.analyze(first, progress)}
+        demand = _Demand(sources, names, first)
+        for _ in range(MAX_ROUNDS):
+            more = demand.next(list(facts.values()))
+            if not more:
+                break
+            facts.update((f.path, f) for f in pool.analyze(more))
+        ordered = [facts[path] for path in sorted(facts)]  # workers answer in any order
+        models, warnings = _models(ordered, options)
+        decisions = _decisions(ordered, models, options)
         results = pool.rewrite(decisions)
     results.sort(key=lambda r: r.path)
     return RunOutcome(tuple(results), warnings, len(sources))
 
 
-def _consumers(
-    facts: list[ModuleFacts], rest: list[tuple[str, bytes]], names: dict[str, str]
-) -> list[Job]:
-    """Files that never say `replicate` but call a function that returns a run() result."""
-    # Only functions that return a run() result matter, and only files that name both
-    # the function and the module defining it (an import of it) can call it.
-    exported: dict[bytes, set[bytes]] = {}
-    for module in facts:
-        for use in module.uses:
-            if use.category.value == "returned" and use.result.source.kind == "call":
-                owner, _, name = use.target.rpartition(".")
-                leaf = owner.rsplit(".", 1)[-1]
-                exported.setdefault(name.encode(), set()).add(leaf.encode())
-    if not exported:
-        return []
-    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(exported)) + rb")\b")
-    jobs = []
-    for path, data in rest:
-        found = {m.group() for m in pattern.finditer(data)}
-        if any(leaf in data for name in found for leaf in exported[name]):
-            jobs.append(Job(path, names[path], data, consumer=True))
-    return jobs
+@contextlib.contextmanager
+def _few_collections() -> Iterator[None]:
+    """Parsing allocates millions of small acyclic objects; at the default thresholds the
+    cycle collector runs over every live CST node again and again (a quarter of a run)."""
+    saved = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
+class _Demand:
+    """What the facts so far say the run must still analyse; each request is made once.
+
+    Callers: files that may call a function returning a run() result (they name it and
+    its module). Definitions: project functions a result is passed to, in files that say
+    `replicate` but were not analysed that far yet (a run does not wander into every
+    module of the tree).
+    """
+
+    def __init__(self, sources: Sequence[tuple[str, bytes]], names: dict[str, str], first: list[Job]):
+        self.sources = sources
+        self.names = names
+        self.data = dict(sources)
+        self.paths = {name: path for path, name in names.items() if b"replicate" in self.data[path]}
+        self.asked = {job.path: (job.taint, job.provide) for job in first}
+        self.scanned: set[str] = set()  # returning functions already looked for
+
+    def next(self, facts: list[ModuleFacts]) -> list[Job]:
+        wanted: dict[str, tuple[set[str], set[str]]] = {}
+        for path, words in self._callers(facts).items():
+            wanted.setdefault(path, (set(), set()))[0].update(words)
+        for path, name in self._definitions(facts):
+            wanted.setdefault(path, (set(), set()))[1].add(name)
+        data = self.data
+        jobs = []
+        for path, (taint, provide) in sorted(wanted.items()):
+            old_taint, old_provide = self.asked.get(path, (frozenset(), frozenset()))
+            if taint <= old_taint and provide <= old_provide:
+                continue
+            fresh = path not in self.asked  # else the worker holding it has its bytes
+            self.asked[path] = (old_taint | taint, old_provide | provide)
+            jobs.append(Job(path, self.names[path], data[path] if fresh else b"",
+                            frozenset(taint), frozenset(provide), consumer=True))
+        return jobs
+
+    def _callers(self, facts: list[ModuleFacts]) -> dict[str, set[str]]:
+        exported: dict[str, set[str]] = {}  # function name -> modules defining one
+        for module in facts:
+            for use in module.uses:
+                if use.category is Category.RETURNED and use.result.source.kind == "call":
+                    if use.target not in self.scanned:
+                        self.scanned.add(use.target)
+                        owner, _, name = use.target.rpartition(".")
+                        exported.setdefault(name, set()).add(owner)
+        if not exported:
+            return {}
+        return _callers(self.sources, self.names, exported)
+
+    def _definitions(self, facts: list[ModuleFacts]) -> list[tuple[str, str]]:
+        links = Links(facts)
+        for module in facts:
+            for call in module.calls:
+                links.reach(Source("call", call.id))
+        out = []
+        for qualname in sorted(links.unresolved):
+            parts = qualname.split(".")
+            for cut in range(len(parts) - 1, 0, -1):
+                path = self.paths.get(".".join(parts[:cut]))
+                if path is not None:
+                    out.append((path, parts[cut]))
+                    break
+        return out
+
+
+def _callers(
+    sources: Sequence[tuple[str, bytes]], names: dict[str, str], exported: dict[str, set[str]]
+) -> dict[str, set[str]]:
+    """Files naming one of these functions and a module defining it, with those words."""
+    roots = {owner.split(".", 1)[0] for owners in exported.values() for owner in owners}
+    # An importer names the defining package's root, unless it is inside that package.
+    root_pattern = re.compile(b"|".join(re.escape(r.encode()) for r in sorted(roots)))
+    name_pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(exported)) + rb")\b")
+    out: dict[str, set[str]] = {}
+    for path, data in sources:
+        if names[path].split(".", 1)[0] not in roots and not root_pattern.search(data):
+            continue
+        for found in {m.group().decode() for m in name_pattern.finditer(data)}:
+            leaves = {owner.rsplit(".", 1)[-1] for owner in exported[found]}
+            present = {leaf for leaf in leaves if leaf.encode() in data}
+            if present:
+                out.setdefault(path, set()).update({found, *present})
+    return out
 
 
 def _models(facts: list[ModuleFacts], options: Options) -> tuple[dict[str, ModelFacts], tuple[str, ...]]:
@@ -107,6 +194,9 @@ def _models(facts: list[ModuleFacts], options: Options) -> tuple[dict[str, Model
     unknown = sorted(refs - models.keys())
     if not options.online or not unknown:
         return models, ()
+    # httpx is imported only by runs that go online.
+    from replicate_migrate.analysis.online import base_url_from_env, lookup_models, token_from_env
+
     cache = Path(options.cache_dir) if options.cache_dir else _default_cache()
     lookup = lookup_models(
         unknown, token=token_from_env(), base_url=base_url_from_env(), cache_dir=cache
@@ -135,12 +225,14 @@ def _decisions(
     return out
 
 
-def module_name(path: str) -> str:
+def module_name(path: str, is_package: Callable[[str], bool] | None = None) -> str:
     """The dotted module name of a file, from the packages (`__init__.py`) above it."""
+    if is_package is None:
+        is_package = lambda d: os.path.isfile(os.path.join(d, "__init__.py"))  # noqa: E731
     absolute = os.path.abspath(path)
     directory, file = os.path.split(absolute)
     parts = [os.path.splitext(file)[0]]
-    while os.path.isfile(os.path.join(directory, "__init__.py")):
+    while is_package(directory):
         directory, package = os.path.split(directory)
         parts.append(package)
     if parts[0] == "__init__" and len(parts) > 1:
