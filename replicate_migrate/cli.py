@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -65,12 +66,50 @@ def main(paths: tuple[Path, ...], **flags: object) -> None:
     try:
         if paths == (Path("-"),):
             sys.exit(_run_stdin(settings, options))
-        outcome = migrate_paths(list(paths) or [Path(".")], options)
+        bar = _progress_bar(settings)
+        try:
+            outcome = migrate_paths(list(paths) or [Path(".")], options, bar)
+        finally:
+            if bar is not None:
+                bar.close()
         sys.exit(_finish(outcome, settings, options))
     except KeyboardInterrupt:
         # Interrupted (Ctrl-C, SIGTERM): every file is whole, but the run is not done.
         click.echo("replicate-migrate: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+
+
+class ProgressBar:
+    """`analysing [#####.....] 120/405 files` on a terminal, redrawn in place, erased at the end."""
+
+    WIDTH = 30
+    MIN_FILES = 16  # below this a run is over before a bar could be read
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.MIN_FILES:
+            return
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\ranalysing [{bar}] {done}/{total} files")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _progress_bar(settings: dict[str, object], stream: TextIO | None = None) -> ProgressBar | None:
+    """A bar on stderr when it is a terminal, unless --no-progress (or `progress = false`)."""
+    stream = stream or sys.stderr
+    if not settings.get("progress", True) or not stream.isatty():
+        return None
+    return ProgressBar(stream)
 
 
 def _settings(paths: tuple[Path, ...], flags: dict[str, object]) -> dict[str, object]:
