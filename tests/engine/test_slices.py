@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+import libcst.matchers as m
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from replicate_migrate.engine.pipeline import migrate_sources
+from replicate_migrate.engine.slices import Sliced
+from replicate_migrate.options import Options
+from replicate_migrate.results import Action, FileResult
+
+
+def fillers(count: int, prefix: str = "filler") -> str:
+    body = "(x):\n    y = x + 1\n    return y * 2\n\n\n"
+    return "".join(f"def {prefix}_{i}{body}" for i in range(count))
+
+
+def sliced(text: str) -> Sliced:
+    result = Sliced.of_text(text)
+    result.select({"replicate"}, ())
+    return result
+
+
+def chosen(result: Sliced) -> list[str]:
+    """The first line of each selected group."""
+    return [g.text.splitlines()[0] for g in result.groups if g.module is not None]
+
+
+def migrate(sources: list[tuple[str, bytes]]) -> list[FileResult]:
+    return list(migrate_sources(sources, Options(jobs=1)).results)
+
+
+def test_only_groups_mentioning_replicate_are_parsed() -> None:
+    call = 'def paint(p):\n    return replicate.run("a/b", input={"p": p})\n'
+    text = "import os\n\n" + fillers(30) + "import replicate\n\n" + fillers(30, "more") + call
+    result = sliced(text)
+    assert len(result.groups) == 63
+    assert chosen(result) == ["import replicate", "def paint(p):"]
+    body = result.module().body
+    assert [type(s).__name__ for s in body] == ["SimpleStatementLine", "FunctionDef"]
+    assert isinstance(body[1], cst.FunctionDef) and body[1].name.value == "paint"
+    assert result.group_of(body[1]).first == text.splitlines().index("def paint(p):") + 1
+
+
+def test_closure_and_definitions() -> None:
+    text = textwrap.dedent(
+        """\
+        import replicate
+        MODEL = "a/b"
+        UNUSED = "c/d"
+        def make():
+            return replicate.run(MODEL, input={})
+        def caller():
+            return make()
+        def unrelated():
+            return UNUSED
+        client = replicate.Client()
+        client = None
+        def setup():
+            global conn
+            conn = make()
+        def use_conn():
+            return conn.predictions
+        """
+    )
+    assert chosen(sliced(text)) == [
+        "import replicate",
+        'MODEL = "a/b"',  # a definition the chosen `make` uses
+        "def make():",
+        "def caller():",  # calls a tainted wrapper
+        "client = replicate.Client()",
+        "client = None",  # rebinds a tainted name
+        "def setup():",
+        "def use_conn():",  # `global conn` in setup binds conn at module level
+    ]
+    # Without the `global` statement, `conn` is local to setup: use_conn is not needed.
+    assert "def use_conn():" not in chosen(sliced(text.replace("    global conn\n", "")))
+
+
+def test_provide_selects_definition_and_what_it_uses() -> None:
+    text = 'LIMIT = 3\nOTHER = 4\ndef save(url):\n    """replicate"""\n    return url[:LIMIT]\n'
+    text += "def skip():\n    return OTHER\n"
+    result = Sliced.of_text(text)
+    assert result.select((), {"save"})
+    assert chosen(result) == ["LIMIT = 3", "def save(url):"]
+    assert not result.select((), {"save"})  # nothing new: no growth
+
+
+TRICKY = textwrap.dedent(
+    """\
+    import replicate
+    class Painter:
+        def paint(self, prompt):
+            if prompt:
+                out = replicate.run(
+                    "a/b",
+                    input={"prompt": prompt,
+                           "n": 2},
+                )
+                same = ( replicate.run("a/b") )
+                same = ( replicate.run("a/b") )
+            return out, same
+    def tabbed():
+    \tfor _ in range(2):
+    \t\tx = replicate.run(
+    \t\t\t"c/d", input={"a": [1,
+    \t\t\t2]})
+    \treturn x
+    """
+)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_where_matches_position_provider(newline: str) -> None:
+    result = sliced(TRICKY.replace("\n", newline))
+    calls = 0
+    for group in result.selected:
+        assert group.module is not None
+        positions = MetadataWrapper(group.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        for node, expected in positions.items():
+            if not isinstance(node, cst.Call):
+                continue
+            calls += 1
+            got, shift = group.where(node), group.first - 1
+            start, end = expected.start, expected.end
+            assert (got.start.line - shift, got.start.column) == (start.line, start.column)
+            assert (got.end.line - shift, got.end.column) == (end.line, end.column)
+    assert calls == 5  # four run() calls and range()
+
+
+def test_span_and_render_of_indented_call() -> None:
+    group = sliced(TRICKY.replace("\n", "\r\n")).selected[1]
+    assert group.text.startswith("class Painter:") and group.module is not None
+    multi, first, second = m.findall(group.module, m.Call())
+    start, end, indent = group.span(multi)
+    assert indent == " " * 12
+    assert group.text[start:end] == group.render(multi, indent)
+    assert group.text[start:end].startswith("replicate.run(\r\n" + " " * 16 + '"a/b",\r\n')
+    assert group.text[start:end].endswith("\r\n" + " " * 12 + ")")
+    # Two identical parenthesized calls: each span is its own, parentheses included.
+    spans = [group.span(first), group.span(second)]
+    assert spans[0][0] < spans[1][0]
+    for start, end, indent in spans:
+        assert group.text[start:end] == '( replicate.run("a/b") )' == group.render(first, indent)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["import replicate\rx = replicate.run('a/b')\n", "import replicate\nx = = 1\n",
+     "x = 1\ny = 2\r"],
+    ids=["lone-cr", "syntax-error", "trailing-lone-cr"],
+)
+def test_unsplittable_file_is_one_whole_group(text: str) -> None:
+    result = Sliced.of_text(text)
+    assert result.whole and len(result.groups) == 1
+    assert result.groups[0].text == text and result.groups[0].first == 1
+
+
+def test_empty_text() -> None:
+    result = Sliced.of_text("")
+    assert not result.whole and result.groups == []
+    result.select({"replicate"}, ())
+    assert result.module().body == []
+    assert result.splice("", []) == ""
+
+
+def test_splice_replaces_exactly_the_group_lines() -> None:
+    # A form feed is not a line end for Python: line numbers must not count it.
+    text = "a = 1  # \x0c\r\nimport replicate\r\nx = replicate.run(\r\n    'm/n')\r\nb = 2\r\n"
+    result = sliced(text)
+    group = result.selected[-1]
+    assert (group.first, group.last) == (3, 4)
+    new = result.splice(text, [(group, "x = 0\r\n")])
+    assert new == "a = 1  # \x0c\r\nimport replicate\r\nx = 0\r\nb = 2\r\n"
+
+
+FLUX = "black-forest-labs/flux-schnell"
+PAINT = textwrap.dedent(
+    f"""\
+    def paint(prompt):
+        output = replicate.run("{FLUX}", input={{"prompt": prompt}})
+        if output[0].startswith("https://replicate.delivery/"):
+            return "hosted"
+        return "external"
+    """
+)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_big_module_changes_only_the_call_function(tmp_path: Path, newline: str) -> None:
+    text = "import replicate\n\n\n" + fillers(700) + PAINT + "\n\n" + fillers(700, "after")
+    data = text.replace("\n", newline).encode()
+    assert data.count(newline.encode()) > 5000
+    [result] = migrate([(str(tmp_path / "big.py"), data)])
+    assert result.error is None and result.migrated is not None
+    old, new = data.splitlines(keepends=True), result.migrated.splitlines(keepends=True)
+    assert len(old) == len(new)
+    changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+    assert len(changed) == 1
+    assert old[changed[0]].strip() == b'if output[0].startswith("https://replicate.delivery/"):'
+    assert new[changed[0]] == old[changed[0]].replace(b"output[0].", b"output[0].url.")
+    assert all(line.endswith(newline.encode()) for line in new)
+    assert [f.action for f in result.findings] == [Action.REWRITTEN]
+
+
+NESTED = textwrap.dedent(
+    f"""\
+    class Painter:
+        def paint(self, prompt):
+            if prompt:
+                output = replicate.run(
+                    "{FLUX}",
+                    input={{"prompt": prompt}},
+                )
+                print(output)
+    """
+)
+
+
+def test_nested_multiline_call_rewritten_as_in_small_file(tmp_path: Path) -> None:
+    # As tests/fixtures/RM001/strategy_opt_out_startswith_first_item: a multi-line call
+    # gets `use_file_output=False,` as one more argument line (print(list) opts out).
+    close = "            )\n"
+    expected = NESTED.replace(close, "                use_file_output=False,\n" + close)
+    assert expected != NESTED
+    small = "import replicate\n\n\n" + NESTED
+    big = "import replicate\n\n\n" + fillers(500) + NESTED + "\n\n" + fillers(500, "after")
+    for text in (small, big):
+        [result] = migrate([(str(tmp_path / "paint.py"), text.encode())])
+        assert result.error is None and result.migrated is not None
+        assert result.migrated.decode() == text.replace(NESTED, expected)
+        assert [f.action for f in result.findings] == [Action.OPTED_OUT]
+
+
+def test_cross_file_definition_mentioning_replicate_only_in_docstring(tmp_path: Path) -> None:
+    a = textwrap.dedent(
+        f"""\
+        import replicate
+        from b import save
+
+        output = replicate.run("{FLUX}", input={{"prompt": "a fox"}})
+        save(output[0])
+        """
+    )
+    b = fillers(200) + textwrap.dedent(
+        """\
+        def save(url):
+            \"\"\"Keep a replicate delivery URL.\"\"\"
+            if url.startswith("https"):
+                print(url)
+        """
+    )
+    results = migrate([(str(tmp_path / "a.py"), a.encode()), (str(tmp_path / "b.py"), b.encode())])
+    by_name = {Path(r.path).name: r for r in results}
+    first = by_name["a.py"]
+    assert first.error is None
+    [finding] = first.findings
+    assert finding.action is Action.REWRITTEN, finding.message
+    assert "callers are not all known" not in finding.message
+    assert first.migrated == a.replace("save(output[0])", "save(output[0].url)").encode()
+    assert by_name.get("b.py") is None or by_name["b.py"].migrated is None
