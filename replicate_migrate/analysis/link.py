@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from replicate_migrate.analysis.module import ModuleFacts
+from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.analysis.values import WRAP, Category, Function, Result, Source, Use
 
 MAX_DEPTH = 8

@@ -10,23 +10,12 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from replicate_migrate.analysis.flow import FlowWalker, dotted_name
 from replicate_migrate.analysis.recorder import Recorder
-from replicate_migrate.analysis.values import CallSite, Function, Use
+from replicate_migrate.analysis.values import CallSite, ModuleFacts
 
 IGNORE_COMMENT = "# replicate-migrate: ignore"
 
 # Where a call is in the file, given the module-level statement it is in.
 Locate = Callable[[cst.CSTNode, "cst.CSTNode | None"], CodeRange]
-
-
-@dataclass(frozen=True)
-class ModuleFacts:
-    """What one file contributes to the run-wide picture. No CST nodes: it is pickled."""
-
-    path: str
-    module_name: str
-    calls: tuple[CallSite, ...]
-    uses: tuple[Use, ...]
-    functions: tuple[Function, ...]
 
 
 @dataclass(frozen=True)

@@ -148,3 +148,14 @@ class CallSite:
     has_use_file_output: bool
     ignored: bool  # `# replicate-migrate: ignore` on the call's line
     via: str = ""  # "to_thread", "partial", "executor" when run is passed as a callable
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What one file contributes to the run-wide picture. No CST nodes: it is pickled."""
+
+    path: str
+    module_name: str
+    calls: tuple[CallSite, ...]
+    uses: tuple[Use, ...]
+    functions: tuple[Function, ...]

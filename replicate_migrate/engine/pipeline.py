@@ -16,10 +16,9 @@ from replicate_migrate.analysis.decide import Decision, decide
 from replicate_migrate.analysis.link import Links
 from replicate_migrate.analysis.models import ModelFacts
 from replicate_migrate.analysis.values import Category, Source
-from replicate_migrate.analysis.module import ModuleFacts
+from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.discovery import DEFAULT_EXCLUDES, discover
-from replicate_migrate.engine.pool import Pool, Progress
-from replicate_migrate.engine.worker import Job
+from replicate_migrate.engine.pool import Job, Pool, Progress
 from replicate_migrate.options import Options
 from replicate_migrate.results import FileResult
 from replicate_migrate.rules import RULES
@@ -42,21 +41,24 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
 
     `progress(done, total)` is called as the files that import replicate are analysed.
     """
-    found = discover(
-        paths,
-        exclude=DEFAULT_EXCLUDES if options.exclude is None else options.exclude,
-        extend_exclude=options.extend_exclude,
-        force_exclude=options.force_exclude,
-        respect_gitignore=options.respect_gitignore,
-    )
-    errors = [FileResult(path, b"", error=message) for path, message in found.errors]
-    sources: list[tuple[str, bytes]] = []
-    for file in found.files:
-        try:
-            sources.append((str(file), file.read_bytes()))
-        except OSError as error:
-            errors.append(FileResult(str(file), b"", error=f"{file}: cannot read: {error.strerror}"))
-    outcome = migrate_sources(sources, options, progress)
+    # The workers start first: they load LibCST while this process walks and reads.
+    explicit_file = len(paths) == 1 and paths[0].is_file()
+    with _few_collections(), Pool(1 if explicit_file else _workers(options)) as pool:
+        found = discover(
+            paths,
+            exclude=DEFAULT_EXCLUDES if options.exclude is None else options.exclude,
+            extend_exclude=options.extend_exclude,
+            force_exclude=options.force_exclude,
+            respect_gitignore=options.respect_gitignore,
+        )
+        errors = [FileResult(path, b"", error=message) for path, message in found.errors]
+        sources: list[tuple[str, bytes]] = []
+        for file in found.files:
+            try:
+                sources.append((str(file), file.read_bytes()))
+            except OSError as error:
+                errors.append(FileResult(str(file), b"", error=f"{file}: cannot read: {error.strerror}"))
+        outcome = _migrate(sources, options, progress, pool)
     return RunOutcome((*errors, *outcome.results), outcome.warnings, len(found.files))
 
 
@@ -64,26 +66,37 @@ def migrate_sources(
     sources: Sequence[tuple[str, bytes]], options: Options, progress: Progress | None = None
 ) -> RunOutcome:
     """Migrate in-memory sources (path, bytes): the engine behind files and stdin."""
+    with _few_collections(), Pool(1 if len(sources) <= 1 else _workers(options)) as pool:
+        return _migrate(sources, options, progress, pool)
+
+
+def _workers(options: Options) -> int:
+    return options.jobs or os.cpu_count() or 1
+
+
+def _migrate(
+    sources: Sequence[tuple[str, bytes]], options: Options, progress: Progress | None, pool: Pool
+) -> RunOutcome:
     is_package = functools.cache(lambda d: os.path.isfile(os.path.join(d, "__init__.py")))
     names = {path: module_name(path, is_package) for path, _ in sources}
-    roots = frozenset(name.split(".", 1)[0] for name in names.values())
     first = [Job(p, names[p], d) for p, d in sources if b"replicate" in d and IMPORTS_REPLICATE.search(d)]
     if not first:
         return RunOutcome((), (), len(sources))
-    rules = frozenset(r.id for r in RULES if options.is_enabled(r.id))
-    jobs = min(options.jobs or os.cpu_count() or 1, len(first))
-    with _few_collections(), Pool(jobs, roots, rules) as pool:
-        facts = {f.path: f for f in pool.analyze(first, progress)}
-        demand = _Demand(sources, names, first)
-        for _ in range(MAX_ROUNDS):
-            more = demand.next(list(facts.values()))
-            if not more:
-                break
-            facts.update((f.path, f) for f in pool.analyze(more))
-        ordered = [facts[path] for path in sorted(facts)]  # workers answer in any order
-        models, warnings = _models(ordered, options)
-        decisions = _decisions(ordered, models, options)
-        results = pool.rewrite(decisions)
+    pool.start(
+        frozenset(name.split(".", 1)[0] for name in names.values()),
+        frozenset(r.id for r in RULES if options.is_enabled(r.id)),
+    )
+    facts = {f.path: f for f in pool.analyze(first, progress)}
+    demand = _Demand(sources, names, first)
+    for _ in range(MAX_ROUNDS):
+        more = demand.next(list(facts.values()))
+        if not more:
+            break
+        facts.update((f.path, f) for f in pool.analyze(more))
+    ordered = [facts[path] for path in sorted(facts)]  # workers answer in any order
+    models, warnings = _models(ordered, options)
+    decisions = _decisions(ordered, models, options)
+    results = pool.rewrite(decisions)
     results.sort(key=lambda r: r.path)
     return RunOutcome(tuple(results), warnings, len(sources))
 

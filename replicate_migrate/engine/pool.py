@@ -9,20 +9,44 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from replicate_migrate.analysis.decide import Decision
-from replicate_migrate.analysis.module import ModuleFacts
-from replicate_migrate.engine.worker import Job, Worker
+from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.results import FileResult
+
+if TYPE_CHECKING:
+    from replicate_migrate.engine.worker import Worker
+
+
+SEEDS = frozenset({"replicate"})
+
+
+@dataclass(frozen=True)
+class Job:
+    """Analyse `path` (again, with more of it, when the worker already holds it)."""
+
+    path: str  # as given on the command line or found by discovery
+    module_name: str
+    data: bytes  # empty when the worker already holds the file
+    taint: frozenset[str] = SEEDS  # words whose statements may hold replicate values
+    provide: frozenset[str] = frozenset()  # names whose definitions the run needs
+    consumer: bool = False  # taken only because it may meet a result from elsewhere
 
 
 CHUNK = 16  # files per message to a worker
 Progress = Callable[[int, int], None]
 
 
-def _serve(conn: Connection, roots: frozenset[str], rules: frozenset[str]) -> None:
-    worker = Worker(roots, rules)
+def _serve(conn: Connection) -> None:
+    # Imported here: a worker loads LibCST while the parent is still reading files.
+    from replicate_migrate.engine.worker import Worker
+
+    command, payload = conn.recv()
+    if command != "start":  # the run found nothing to analyse
+        return
+    worker = Worker(*payload)
     while True:
         command, payload = conn.recv()
         if command == "analyze":
@@ -36,20 +60,30 @@ def _serve(conn: Connection, roots: frozenset[str], rules: frozenset[str]) -> No
 class Pool:
     """`jobs` workers; new files are dealt to them by size so the work is even."""
 
-    def __init__(self, jobs: int, roots: frozenset[str], rules: frozenset[str]) -> None:
-        self.local = Worker(roots, rules) if jobs <= 1 else None
+    def __init__(self, jobs: int) -> None:
+        self.local: Worker | None = None
+        self.in_process = jobs <= 1
         self.conns: list[Connection] = []
         self.procs: list[Any] = []
         self.owner: dict[str, int] = {}
         self.loads = [0] * max(jobs, 1)
-        if self.local is None:
+        if not self.in_process:
             context = multiprocessing.get_context("fork")
             for _ in range(jobs):
                 parent, child = context.Pipe()
-                proc = context.Process(target=_serve, args=(child, roots, rules), daemon=True)
+                proc = context.Process(target=_serve, args=(child,), daemon=True)
                 proc.start()
                 self.conns.append(parent)
                 self.procs.append(proc)
+
+    def start(self, roots: frozenset[str], rules: frozenset[str]) -> None:
+        """What every worker needs to know before its first file (known once files are read)."""
+        if self.in_process:
+            from replicate_migrate.engine.worker import Worker
+
+            self.local = Worker(roots, rules)
+        for conn in self.conns:
+            conn.send(("start", (roots, rules)))
 
     def analyze(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[ModuleFacts]:
         """Facts of the files; `progress(done, total)` after each chunk of files."""

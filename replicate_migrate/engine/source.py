@@ -12,7 +12,10 @@ import ast
 import io
 import tokenize
 
-import libcst as cst
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 class SourceError(Exception):
@@ -36,6 +39,8 @@ def parse_python(data: bytes, path: str, *, check_exact: bool = True) -> cst.Mod
     `check_exact=False` skips the byte-for-byte check (a full codegen), for callers that
     only rewrite after calling `check_reproduces` themselves.
     """
+    import libcst as cst  # here: the parent process of a run never loads LibCST
+
     decode_python(data, path)  # for its error message, which names the line
     try:
         module = cst.parse_module(data)
@@ -58,18 +63,11 @@ def check_reproduces(module: cst.Module, data: bytes, path: str) -> None:
 
 
 def is_valid_python(data: bytes) -> bool:
-    """True when `data` parses: the check every rewritten file passes before it is written."""
+    """True when LibCST parses `data`."""
+    import libcst as cst
+
     try:
         cst.parse_module(data)
-    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError):
-        return False
-    return True
-
-
-def parses(code: str) -> bool:
-    """True when LibCST parses `code`: every rewritten statement passes this before it is kept."""
-    try:
-        cst.parse_module(code)
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError):
         return False
     return True

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from replicate_migrate.analysis.decide import Decision
-from replicate_migrate.analysis.module import ModuleFacts, analyze_module
+from replicate_migrate.analysis.module import analyze_module
+from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.engine.rewrite import Edit, apply_edits, plan_edits
 from replicate_migrate.engine.slices import Group, SliceError, Sliced
@@ -28,22 +29,8 @@ from replicate_migrate.notebooks import (
     notebook_to_python,
     python_to_notebook,
 )
+from replicate_migrate.engine.pool import Job
 from replicate_migrate.results import FileResult, Finding
-
-SEEDS = frozenset({"replicate"})
-
-
-@dataclass(frozen=True)
-class Job:
-    """Analyse `path` (again, with more of it, when the worker already holds it)."""
-
-    path: str  # as given on the command line or found by discovery
-    module_name: str
-    data: bytes  # empty when the worker already holds the file
-    taint: frozenset[str] = SEEDS  # words whose statements may hold replicate values
-    provide: frozenset[str] = frozenset()  # names whose definitions the run needs
-    consumer: bool = False  # taken only because it may meet a result from elsewhere
-
 
 @dataclass
 class _Parsed:
