@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,9 +76,9 @@ def _workers(options: Options) -> int:
 def _migrate(
     sources: Sequence[tuple[str, bytes]], options: Options, progress: Progress | None, pool: Pool
 ) -> RunOutcome:
-    is_package = functools.cache(lambda d: os.path.isfile(os.path.join(d, "__init__.py")))
-    names = {path: module_name(path, is_package) for path, _ in sources}
-    first = [Job(p, names[p], d) for p, d in sources if b"replicate" in d and IMPORTS_REPLICATE.search(d)]
+    names = _module_names([path for path, _ in sources])
+    saying = {path for path, data in sources if b"replicate" in data}
+    first = [Job(p, names[p], d) for p, d in sources if p in saying and IMPORTS_REPLICATE.search(d)]
     if not first:
         return RunOutcome((), (), len(sources))
     pool.start(
@@ -87,7 +86,7 @@ def _migrate(
         frozenset(r.id for r in RULES if options.is_enabled(r.id)),
     )
     facts = {f.path: f for f in pool.analyze(first, progress)}
-    demand = _Demand(sources, names, first)
+    demand = _Demand(sources, names, first, saying)
     for _ in range(MAX_ROUNDS):
         more = demand.next(list(facts.values()))
         if not more:
@@ -122,11 +121,13 @@ class _Demand:
     module of the tree).
     """
 
-    def __init__(self, sources: Sequence[tuple[str, bytes]], names: dict[str, str], first: list[Job]):
+    def __init__(
+        self, sources: Sequence[tuple[str, bytes]], names: dict[str, str], first: list[Job], saying: set[str]
+    ) -> None:
         self.sources = sources
         self.names = names
         self.data = dict(sources)
-        self.paths = {name: path for path, name in names.items() if b"replicate" in self.data[path]}
+        self.paths = {names[path]: path for path in saying}
         self.asked = {job.path: (job.taint, job.provide) for job in first}
         self.scanned: set[str] = set()  # returning functions already looked for
 
@@ -238,16 +239,26 @@ def _decisions(
     return out
 
 
-def module_name(path: str, is_package: Callable[[str], bool] | None = None) -> str:
-    """The dotted module name of a file, from the packages (`__init__.py`) above it."""
-    if is_package is None:
-        is_package = lambda d: os.path.isfile(os.path.join(d, "__init__.py"))  # noqa: E731
-    absolute = os.path.abspath(path)
-    directory, file = os.path.split(absolute)
-    parts = [os.path.splitext(file)[0]]
-    while is_package(directory):
-        directory, package = os.path.split(directory)
-        parts.append(package)
-    if parts[0] == "__init__" and len(parts) > 1:
-        parts.pop(0)
-    return ".".join(reversed(parts))
+def _module_names(paths: Sequence[str]) -> dict[str, str]:
+    """Each file's dotted module name, from the packages (`__init__.py`) above it."""
+    packages: dict[str, str] = {}  # directory -> dotted package ("" when not a package)
+
+    def package(directory: str) -> str:
+        found = packages.get(directory)
+        if found is None:
+            if os.path.isfile(os.path.join(directory, "__init__.py")):
+                parent, name = os.path.split(directory)
+                above = package(parent) if parent != directory else ""
+                found = f"{above}.{name}" if above else name
+            else:
+                found = ""
+            packages[directory] = found
+        return found
+
+    out = {}
+    for path in paths:
+        directory, file = os.path.split(os.path.abspath(path))
+        stem = os.path.splitext(file)[0]
+        prefix = package(directory)
+        out[path] = (prefix if stem == "__init__" and prefix else f"{prefix}.{stem}" if prefix else stem)
+    return out
