@@ -13,7 +13,6 @@ from replicate_migrate.analysis.values import (
     OPAQUE,
     WRAP,
     Category,
-    Function,
     Instance,
     Pending,
     Qual,

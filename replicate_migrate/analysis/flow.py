@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from replicate_migrate.analysis.calls import CallEvaluator
-from replicate_migrate.analysis.semantics import CLIENT_CLASSES
 from replicate_migrate.analysis.expressions import NOTHING, Env, results_of, step_all
+from replicate_migrate.analysis.semantics import CLIENT_CLASSES
 from replicate_migrate.analysis.values import (
     ITEM,
     OPAQUE,
@@ -82,9 +82,7 @@ class FlowWalker(CallEvaluator):
                 self.compound(statement)
 
     def suite(self, suite: cst.BaseSuite) -> None:
-        if isinstance(suite, cst.IndentedBlock):
-            self.block(suite.body)
-        elif isinstance(suite, cst.SimpleStatementSuite):
+        if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)):
             self.block(suite.body)
 
     def branch(self, suite: cst.BaseSuite | None) -> Env:

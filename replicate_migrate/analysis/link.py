@@ -6,8 +6,15 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from replicate_migrate.analysis.values import ModuleFacts
-from replicate_migrate.analysis.values import WRAP, Category, Function, Result, Source, Use
+from replicate_migrate.analysis.values import (
+    WRAP,
+    Category,
+    Function,
+    ModuleFacts,
+    Result,
+    Source,
+    Use,
+)
 
 MAX_DEPTH = 8
 

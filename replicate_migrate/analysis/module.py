@@ -104,7 +104,7 @@ def analyze_module(
     walker.walk_module(module)
     if locate is None and walker.pending:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        locate = lambda node, top: positions[node]  # noqa: E731
+        locate = lambda node, top: positions[node]
     calls = _call_sites(module, walker, rec, text, locate)
     facts = ModuleFacts(
         path=path,

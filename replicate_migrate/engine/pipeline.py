@@ -14,8 +14,7 @@ from replicate_migrate.analysis.catalog import catalog_lookup
 from replicate_migrate.analysis.decide import Decision, decide
 from replicate_migrate.analysis.link import Links
 from replicate_migrate.analysis.models import ModelFacts
-from replicate_migrate.analysis.values import Category, Source
-from replicate_migrate.analysis.values import ModuleFacts
+from replicate_migrate.analysis.values import Category, ModuleFacts, Source
 from replicate_migrate.discovery import DEFAULT_EXCLUDES, discover
 from replicate_migrate.engine.pool import Job, Pool, Progress
 from replicate_migrate.options import Options
@@ -153,11 +152,11 @@ class _Demand:
         exported: dict[str, set[str]] = {}  # function name -> modules defining one
         for module in facts:
             for use in module.uses:
-                if use.category is Category.RETURNED and use.result.source.kind == "call":
-                    if use.target not in self.scanned:
-                        self.scanned.add(use.target)
-                        owner, _, name = use.target.rpartition(".")
-                        exported.setdefault(name, set()).add(owner)
+                returns_call = use.category is Category.RETURNED and use.result.source.kind == "call"
+                if returns_call and use.target not in self.scanned:
+                    self.scanned.add(use.target)
+                    owner, _, name = use.target.rpartition(".")
+                    exported.setdefault(name, set()).add(owner)
         if not exported:
             return {}
         return _callers(self.sources, self.names, exported)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection, wait
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, cast
 
 from replicate_migrate.analysis.decide import Decision

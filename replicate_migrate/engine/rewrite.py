@@ -7,10 +7,10 @@ from collections.abc import Callable
 import libcst as cst
 
 from replicate_migrate.analysis.decide import Decision
-from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.analysis.recorder import Recorder
-from replicate_migrate.transforms import file_output, keywords
+from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.results import Action, Finding
+from replicate_migrate.transforms import file_output, keywords
 
 Edit = Callable[[cst.CSTNode], cst.CSTNode]
 

@@ -265,9 +265,7 @@ def _collect_binds(node: ast.AST, out: set[str]) -> None:
         for item in node.items:
             if item.optional_vars is not None:
                 _target_names(item.optional_vars, out)
-    elif isinstance(node, ast.ExceptHandler) and node.name:
-        out.add(node.name)
-    elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+    elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
         out.add(node.name)
     elif isinstance(node, ast.MatchMapping) and node.rest:
         out.add(node.rest)

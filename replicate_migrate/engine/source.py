@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

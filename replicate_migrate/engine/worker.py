@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 from replicate_migrate.analysis.decide import Decision
 from replicate_migrate.analysis.module import analyze_module
-from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.analysis.recorder import Recorder
+from replicate_migrate.analysis.values import ModuleFacts
+from replicate_migrate.engine.pool import Job
 from replicate_migrate.engine.rewrite import Edit, apply_edits, plan_edits
-from replicate_migrate.engine.slices import Group, SliceError, Sliced
+from replicate_migrate.engine.slices import Group, Sliced, SliceError
 from replicate_migrate.engine.source import (
     SourceError,
     decode_python,
@@ -29,8 +28,8 @@ from replicate_migrate.notebooks import (
     notebook_to_python,
     python_to_notebook,
 )
-from replicate_migrate.engine.pool import Job
 from replicate_migrate.results import FileResult, Finding
+
 
 @dataclass
 class _Parsed:

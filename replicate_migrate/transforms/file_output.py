@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from replicate_migrate.analysis.decide import OPT_OUT, STR, URL
+from replicate_migrate.analysis.decide import STR, URL
 from replicate_migrate.transforms.edits import add_keyword, with_url
 
 RULE = "RM001"
