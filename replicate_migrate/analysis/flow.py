@@ -69,17 +69,20 @@ class FlowWalker(CallEvaluator):
             self.block((statement,))
         while self.deferred:
             job = self.deferred.pop(0)
-            self.rec.top = job.top
+            self.rec.top, self.rec.statement = job.top, job.node
             self.function(job)
 
     # -- blocks ------------------------------------------------------------------
     def block(self, body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> None:
         for statement in body:
+            # Every node recorded while walking it lies inside `statement`.
+            outer, self.rec.statement = self.rec.statement, statement
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     self.small(small)
             elif isinstance(statement, cst.BaseCompoundStatement):
                 self.compound(statement)
+            self.rec.statement = outer
 
     def suite(self, suite: cst.BaseSuite) -> None:
         if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)):

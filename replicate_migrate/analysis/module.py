@@ -14,8 +14,8 @@ from replicate_migrate.analysis.values import CallSite, ModuleFacts
 
 IGNORE_COMMENT = "# replicate-migrate: ignore"
 
-# Where a call is in the file, given the module-level statement it is in.
-Locate = Callable[[cst.CSTNode, "cst.CSTNode | None"], CodeRange]
+# Where a call is in the file, given the module-level and the innermost statement it is in.
+Locate = Callable[[cst.CSTNode, "cst.CSTNode | None", "cst.CSTNode | None"], CodeRange]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class _Pending:
     ref_note: str
     scope: str
     top: cst.CSTNode | None
+    statement: cst.CSTNode | None
 
 
 class _Walker(FlowWalker):
@@ -43,7 +44,9 @@ class _Walker(FlowWalker):
             if seen.node is node:
                 return f"{self.rec.module_name}#{index}"
         ref, note = self.resolve_ref(ref_arg)
-        self.pending.append(_Pending(node, method, via, ref_arg, ref, note, self.scope, self.rec.top))
+        self.pending.append(
+            _Pending(node, method, via, ref_arg, ref, note, self.scope, self.rec.top, self.rec.statement)
+        )
         return f"{self.rec.module_name}#{len(self.pending) - 1}"
 
     def resolve_ref(self, arg: cst.Arg | None) -> tuple[str | None, str]:
@@ -104,7 +107,7 @@ def analyze_module(
     walker.walk_module(module)
     if locate is None and walker.pending:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        locate = lambda node, top: positions[node]
+        locate = lambda node, top, statement: positions[node]
     calls = _call_sites(module, walker, rec, text, locate)
     facts = ModuleFacts(
         path=path,
@@ -126,8 +129,8 @@ def _call_sites(
     lines = text.splitlines() if IGNORE_COMMENT in text else []
     sites = []
     for index, job in enumerate(walker.pending):
-        where = locate(job.node, job.top)
-        rec.top = job.top  # for the node id taken below
+        where = locate(job.node, job.top, job.statement)
+        rec.top, rec.statement = job.top, job.statement  # for the node id taken below
         first, last = where.start.line, where.end.line
         ignored = any(
             lines[n - 1].rstrip().endswith(IGNORE_COMMENT)

@@ -29,7 +29,9 @@ class Recorder:
     uses: dict[tuple[Result, int, Category], Use] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     top: cst.CSTNode | None = None  # the module-level statement being walked
+    statement: cst.CSTNode | None = None  # the innermost statement being walked
     tops: list[cst.CSTNode | None] = field(default_factory=list)  # per node id
+    statements: list[cst.CSTNode | None] = field(default_factory=list)  # per node id
 
     def node_id(self, node: cst.CSTNode) -> int:
         key = id(node)
@@ -38,6 +40,7 @@ class Recorder:
             found = self.ids[key] = len(self.nodes)
             self.nodes.append(node)
             self.tops.append(self.top)
+            self.statements.append(self.statement)
         return found
 
     def use(

@@ -67,18 +67,22 @@ class Group:
                 raise SliceError(str(error)) from error
         return self.module
 
-    def where(self, node: cst.CSTNode) -> CodeRange:
-        """`node`'s range in file coordinates, parentheses excluded as PositionProvider does."""
-        start, end, _ = self._bare_span(node)
+    def where(self, node: cst.CSTNode, statement: cst.CSTNode | None = None) -> CodeRange:
+        """`node`'s range in file coordinates, parentheses excluded as PositionProvider does.
+
+        `statement`, a statement that contains `node`, narrows the search when the
+        node's code occurs more than once in the group.
+        """
+        start, end, _ = self._bare_span(node, statement)
         line = self.first + self.text.count("\n", 0, start)
         column = start - (self.text.rfind("\n", 0, start) + 1)
         breaks = self.text.count("\n", start, end)
         end_column = end - (self.text.rfind("\n", 0, end) + 1)
         return CodeRange(CodePosition(line, column), CodePosition(line + breaks, end_column))
 
-    def span(self, node: cst.CSTNode) -> tuple[int, int, str]:
+    def span(self, node: cst.CSTNode, statement: cst.CSTNode | None = None) -> tuple[int, int, str]:
         """Offsets into `text` of `node`'s code with its own parentheses, and its indent."""
-        start, end, indent = self._bare_span(node)
+        start, end, indent = self._bare_span(node, statement)
         before = "".join(self.render(p, indent) for p in getattr(node, "lpar", ()))
         after = "".join(self.render(p, indent) for p in getattr(node, "rpar", ()))
         return start - len(before), end + len(after), indent
@@ -90,26 +94,35 @@ class Group:
         node._codegen(state)
         return "".join(state.tokens)
 
-    def _bare_span(self, node: cst.CSTNode) -> tuple[int, int, str]:
-        # A node whose code occurs once in the group is found by searching for it: a few
-        # codegens of the node instead of a positioned codegen of the whole group. Its
-        # continuation lines carry the enclosing block's indent, which is not known yet:
-        # each indent in the group is tried, and only a single match anywhere counts.
+    def _bare_span(self, node: cst.CSTNode, statement: cst.CSTNode | None) -> tuple[int, int, str]:
+        # A node whose code occurs once in the group (or once in a statement whose code
+        # occurs once) is found by searching for it: a few codegens of small nodes instead
+        # of a positioned codegen of the whole group.
         bare = node.with_changes(lpar=(), rpar=()) if getattr(node, "lpar", None) else node
-        found: set[tuple[int, int, str]] = set()
+        found = self._find_once(bare, 0, len(self.text))
+        if found is None and statement is not None and statement is not node:
+            around = self._find_once(statement, 0, len(self.text))
+            if around is not None:
+                found = self._find_once(bare, around[0], around[1])
+        return found if found is not None else self._positioned_span(node, bare)
+
+    def _find_once(self, node: cst.CSTNode, start: int, end: int) -> tuple[int, int, str] | None:
+        """Where `node`'s code occurs exactly once in text[start:end], with the indent it has.
+
+        Continuation lines carry the enclosing block's indent, not known yet: each indent
+        in the group is tried, and only a single match across all of them counts.
+        """
+        found: dict[int, tuple[int, int, str]] = {}  # by end: a shorter indent matches a suffix
         for indent in self._indents():
-            code = self.render(bare, indent)
-            at = self.text.find(code) if code else -1
-            if at >= 0 and self.text.find(code, at + 1) >= 0:
-                found.clear()
-                break
-            if at >= 0 and not any(f[0] == at for f in found):
-                found.add((at, at + len(code), indent))
+            code = self.render(node, indent)
+            at = self.text.find(code, start, end) if code else -1
+            if at >= 0 and self.text.find(code, at + 1, end) >= 0:
+                return None
+            if at >= 0:
+                found[at + len(code)] = (at, at + len(code), indent)  # longest indent last
             if "\n" not in code:
                 break
-        if len(found) == 1:
-            return found.pop()
-        return self._positioned_span(node, bare)
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _positioned_span(self, node: cst.CSTNode, bare: cst.CSTNode) -> tuple[int, int, str]:
         if self.positions is None:

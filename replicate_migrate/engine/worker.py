@@ -91,7 +91,7 @@ class Worker:
     def _analyse(self, job: Job, text: str, sliced: Sliced, notebook: NotebookSource | None) -> _Parsed:
         facts, rec = analyze_module(
             sliced.module(), job.path, job.module_name, self.project_roots, text,
-            locate=lambda node, top: sliced.group_of(top).where(node),
+            locate=lambda node, top, statement: sliced.group_of(top).where(node, statement),
         )
         return _Parsed(job, text, sliced, rec, facts, notebook)
 
@@ -134,18 +134,20 @@ class Worker:
     def _rewrite_group(self, parsed: _Parsed, group: Group, edits: dict[int, list[Edit]]) -> str:
         """The group's new text: the outermost edited nodes' code replaced, the rest kept."""
         rec, path = parsed.rec, parsed.job.path
-        if group.parse().code != group.text:  # only then are the nodes found by their code
-            line = group.first - 1 + _first_different_line(group.text, group.parse().code)
-            raise SourceError(f"{path}:{line}: LibCST does not reproduce this line byte for byte; not rewriting")
-        spans = sorted((group.span(rec.nodes[n]) + (n,) for n in edits), key=lambda s: (s[0], -s[1]))
+        spans = sorted(
+            (group.span(rec.nodes[n], rec.statements[n]) + (n,) for n in edits), key=lambda s: (s[0], -s[1])
+        )
         outermost: list[tuple[int, int, str, int]] = []
         for span in spans:
             if not outermost or span[0] >= outermost[-1][1]:
                 outermost.append(span)
         text = group.text
         for start, end, indent, node_id in reversed(outermost):
-            new = group.render(apply_edits(rec.nodes[node_id], rec, edits), indent)
-            text = text[:start] + new + text[end:]
+            node = rec.nodes[node_id]
+            if text[start:end] != group.render(node, indent):  # LibCST must give it back exactly
+                line = group.first + text.count("\n", 0, start)
+                raise SourceError(f"{path}:{line}: LibCST does not reproduce this line byte for byte; not rewriting")
+            text = text[:start] + group.render(apply_edits(node, rec, edits), indent) + text[end:]
         if not parsed.sliced.accepts(text):
             raise SourceError(f"{path}: internal error: the rewritten file does not parse; left unchanged")
         return text

@@ -263,3 +263,32 @@ def test_cross_file_definition_mentioning_replicate_only_in_docstring(tmp_path: 
     assert "callers are not all known" not in finding.message
     assert first.migrated == a.replace("save(output[0])", "save(output[0].url)").encode()
     assert by_name.get("b.py") is None or by_name["b.py"].migrated is None
+
+
+def test_repeated_code_is_found_through_its_statement() -> None:
+    text = textwrap.dedent(
+        """\
+        import replicate
+
+
+        def make(path):
+            output = replicate.run("m/n", input={})
+            url = output[0]
+            with open(path, "wb") as f:
+                f.write(output[0].read())
+        """
+    )
+    sliced = Sliced.of_text(text)
+    sliced.select({"replicate"}, set())
+    group = sliced.groups[1]
+    module = group.parse()
+    function = module.body[0]
+    assert isinstance(function, cst.FunctionDef)
+    statement = function.body.body[1]  # url = output[0]
+    subscript = m.findall(statement, m.Subscript())[0]
+    where = group.where(subscript, statement)
+    assert (where.start.line, where.start.column, where.end.column) == (6, 10, 19)
+    assert group.positions is None  # found by its code, not by a positioned codegen
+    start, end, indent = group.span(subscript, statement)
+    assert group.text[start:end] == "output[0]" and indent == ""  # one line: no indent needed
+    assert group.text[:start].endswith("url = ")
