@@ -39,7 +39,8 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
 
     `progress(done, total)` is called as the files that import replicate are analysed.
     """
-    # The workers start first: they load LibCST while this process walks and reads.
+    # The workers start first: they load LibCST while this process walks the tree, and
+    # analyse the first files while it reads the rest.
     explicit_file = len(paths) == 1 and paths[0].is_file()
     with _few_collections(), Pool(1 if explicit_file else _workers(options)) as pool:
         found = discover(
@@ -50,13 +51,13 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
             respect_gitignore=options.respect_gitignore,
         )
         errors = [FileResult(path, b"", error=message) for path, message in found.errors]
-        sources: list[tuple[str, bytes]] = []
+        run = _Run(options, pool, [str(file) for file in found.files])
         for file in found.files:
             try:
-                sources.append((str(file), file.read_bytes()))
+                run.add(str(file), file.read_bytes())
             except OSError as error:
                 errors.append(FileResult(str(file), b"", error=f"{file}: cannot read: {error.strerror}"))
-        outcome = _migrate(sources, options, progress, pool)
+        outcome = run.finish(progress)
     return RunOutcome((*errors, *outcome.results), outcome.warnings, len(found.files))
 
 
@@ -65,38 +66,76 @@ def migrate_sources(
 ) -> RunOutcome:
     """Migrate in-memory sources (path, bytes): the engine behind files and stdin."""
     with _few_collections(), Pool(1 if len(sources) <= 1 else _workers(options)) as pool:
-        return _migrate(sources, options, progress, pool)
+        run = _Run(options, pool, [path for path, _ in sources])
+        for path, data in sources:
+            run.add(path, data)
+        return run.finish(progress)
 
 
 def _workers(options: Options) -> int:
     return options.jobs or os.cpu_count() or 1
 
 
-def _migrate(
-    sources: Sequence[tuple[str, bytes]], options: Options, progress: Progress | None, pool: Pool
-) -> RunOutcome:
-    names = _module_names([path for path, _ in sources])
-    saying = {path for path, data in sources if b"replicate" in data}
-    first = [Job(p, names[p], d) for p, d in sources if p in saying and IMPORTS_REPLICATE.search(d)]
-    if not first:
-        return RunOutcome((), (), len(sources))
-    pool.start(
-        frozenset(name.split(".", 1)[0] for name in names.values()),
-        frozenset(r.id for r in RULES if options.is_enabled(r.id)),
-    )
-    facts = {f.path: f for f in pool.analyze(first, progress)}
-    demand = _Demand(sources, names, first, saying)
-    for _ in range(MAX_ROUNDS):
-        more = demand.next(list(facts.values()))
-        if not more:
-            break
-        facts.update((f.path, f) for f in pool.analyze(more))
-    ordered = [facts[path] for path in sorted(facts)]  # workers answer in any order
-    models, warnings = _models(ordered, options)
-    decisions = _decisions(ordered, models, options)
-    results = pool.rewrite(decisions)
-    results.sort(key=lambda r: r.path)
-    return RunOutcome(tuple(results), warnings, len(sources))
+class _Run:
+    """One run's files as they are read; those importing replicate go to a worker at once."""
+
+    def __init__(self, options: Options, pool: Pool, paths: Sequence[str]) -> None:
+        self.options = options
+        self.pool = pool
+        self.names = _module_names(paths)
+        self.sources: list[tuple[str, bytes]] = []
+        self.saying: set[str] = set()  # files that say replicate (and are not replicate itself)
+        self.first: list[Job] = []
+        pool.start(
+            frozenset(name.split(".", 1)[0] for name in self.names.values()),
+            frozenset(r.id for r in RULES if options.is_enabled(r.id)),
+        )
+
+    def add(self, path: str, data: bytes) -> None:
+        self.sources.append((path, data))
+        if len(self.sources) % 32 == 0:
+            self.pool.poll()  # keep the workers fed while reading
+        # The replicate package's own modules (a vendored copy, site-packages) are not its users.
+        if b"replicate" in data and not _is_replicate_itself(self.names[path]):
+            self.saying.add(path)
+            if IMPORTS_REPLICATE.search(data):
+                job = Job(path, self.names[path], data)
+                self.first.append(job)
+                self.pool.submit([job])
+
+    def finish(self, progress: Progress | None) -> RunOutcome:
+        """Gather the facts, analyse what they point to, decide, rewrite."""
+        if not self.first:
+            return RunOutcome((), (), len(self.sources))
+        # While the workers finish, find the files that could call into the analysed ones.
+        candidates = _importers(self.sources, self.names, {job.module_name for job in self.first})
+        facts = {f.path: f for f in self.pool.gather(progress)}
+        demand = _Demand(self.sources, candidates, self.names, self.first, self.saying)
+        for _ in range(MAX_ROUNDS):
+            more = demand.next(list(facts.values()))
+            if not more:
+                break
+            facts.update((f.path, f) for f in self.pool.analyze(more))
+        ordered = [facts[path] for path in sorted(facts)]  # workers answer in any order
+        models, warnings = _models(ordered, self.options)
+        decisions = _decisions(ordered, models, self.options)
+        results = self.pool.rewrite(decisions)
+        results.sort(key=lambda r: r.path)
+        return RunOutcome(tuple(results), warnings, len(self.sources))
+
+
+def _importers(
+    sources: Sequence[tuple[str, bytes]], names: dict[str, str], modules: set[str]
+) -> list[tuple[str, bytes]]:
+    """Files that could import one of `modules`: in the same top-level package, or naming it."""
+    roots = {module.split(".", 1)[0] for module in modules}
+    pattern = re.compile(b"|".join(re.escape(r.encode()) for r in sorted(roots)))
+    out = []
+    for path, data in sources:
+        root = names[path].split(".", 1)[0]
+        if root != "replicate" and (root in roots or pattern.search(data)):
+            out.append((path, data))
+    return out
 
 
 @contextlib.contextmanager
@@ -121,9 +160,14 @@ class _Demand:
     """
 
     def __init__(
-        self, sources: Sequence[tuple[str, bytes]], names: dict[str, str], first: list[Job], saying: set[str]
+        self,
+        sources: Sequence[tuple[str, bytes]],
+        candidates: Sequence[tuple[str, bytes]],  # files that could import an analysed one
+        names: dict[str, str],
+        first: list[Job],
+        saying: set[str],
     ) -> None:
-        self.sources = sources
+        self.candidates = candidates
         self.names = names
         self.data = dict(sources)
         self.paths = {names[path]: path for path in saying}
@@ -159,7 +203,7 @@ class _Demand:
                     exported.setdefault(name, set()).add(owner)
         if not exported:
             return {}
-        return _callers(self.sources, self.names, exported)
+        return _callers(self.candidates, self.names, exported)
 
     def _definitions(self, facts: list[ModuleFacts]) -> list[tuple[str, str]]:
         links = Links(facts)
@@ -236,6 +280,10 @@ def _decisions(
                 model = models.get(call.ref) if call.ref else None
                 out[module.path].append(decide(call, model, links, options.strategy))
     return out
+
+
+def _is_replicate_itself(module: str) -> bool:
+    return module == "replicate" or module.startswith("replicate.")
 
 
 def _module_names(paths: Sequence[str]) -> dict[str, str]:

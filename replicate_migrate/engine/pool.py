@@ -58,7 +58,7 @@ def _serve(conn: Connection) -> None:
 
 
 class Pool:
-    """`jobs` workers; new files are dealt to them by size so the work is even."""
+    """`jobs` workers; a new file goes to the least loaded one, and stays with it."""
 
     def __init__(self, jobs: int) -> None:
         self.local: Worker | None = None
@@ -67,6 +67,10 @@ class Pool:
         self.procs: list[Any] = []
         self.owner: dict[str, int] = {}
         self.loads = [0] * max(jobs, 1)
+        self.queued: list[list[Job]] = [[] for _ in self.loads]  # not sent yet, per worker
+        self.busy: dict[Connection, int] = {}  # files in flight per worker
+        self.facts: list[ModuleFacts] = []  # answers not gathered yet
+        self.total = self.done = 0
         if not self.in_process:
             context = multiprocessing.get_context("fork")
             for _ in range(jobs):
@@ -86,48 +90,63 @@ class Pool:
             conn.send(("start", (roots, rules)))
 
     def analyze(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[ModuleFacts]:
-        """Facts of the files; `progress(done, total)` after each chunk of files."""
-        if self.local is not None:
-            out = []
-            for start in range(0, len(jobs), CHUNK):
-                out.extend(self.local.analyze(list(jobs[start : start + CHUNK])))
-                if progress is not None:
-                    progress(min(start + CHUNK, len(jobs)), len(jobs))
-            return out
-        batches: list[list[Job]] = [[] for _ in self.conns]
-        for job in sorted(jobs, key=lambda j: -len(j.data)):
+        """Facts of the files (new, or whose analysed part grew); biggest files first."""
+        self.submit(sorted(jobs, key=lambda j: -len(j.data)))
+        return self.gather(progress)
+
+    def submit(self, jobs: Sequence[Job]) -> None:
+        """Queue files; a chunk goes out as soon as it is full and its worker is idle."""
+        for job in jobs:
             index = self.owner.get(job.path)
             if index is None:  # a new file goes to the least loaded worker, and stays there
                 index = self.owner[job.path] = self.loads.index(min(self.loads))
-            batches[index].append(job)
+            self.queued[index].append(job)
             self.loads[index] += len(job.data)
-        return self._stream(batches, len(jobs), progress)
+            self.total += 1
+        if self.local is None:
+            self._pump(flush=False)
 
-    def _stream(self, batches: list[list[Job]], total: int, progress: Progress | None) -> list[ModuleFacts]:
-        # Chunks, not whole batches, so that progress moves; the next chunk is sent as
-        # soon as a worker answers, so no worker waits for another.
-        chunks = [[batch[i : i + CHUNK] for i in range(0, len(batch), CHUNK)] for batch in batches]
-        busy: dict[Connection, tuple[int, int]] = {}  # conn -> (worker, files in flight)
-        for index, conn in enumerate(self.conns):
-            if chunks[index]:
-                chunk = chunks[index].pop(0)
-                conn.send(("analyze", chunk))
-                busy[conn] = (index, len(chunk))
-        out: list[ModuleFacts] = []
-        done = 0
-        while busy:
-            for ready in wait(list(busy)):
-                conn = cast(Connection, ready)
-                out.extend(conn.recv())
-                index, count = busy.pop(conn)
-                done += count
-                if chunks[index]:
-                    chunk = chunks[index].pop(0)
-                    conn.send(("analyze", chunk))
-                    busy[conn] = (index, len(chunk))
+    def poll(self) -> None:
+        """Take the answers that are in and hand out the next chunks, without waiting."""
+        if self.local is None:
+            self._pump(flush=False)
+
+    def gather(self, progress: Progress | None = None) -> list[ModuleFacts]:
+        """Wait for every queued file; `progress(done, total)` after each chunk."""
+        if self.local is not None:
+            jobs = self.queued[0]
+            for start in range(0, len(jobs), CHUNK):
+                self.facts.extend(self.local.analyze(jobs[start : start + CHUNK]))
                 if progress is not None:
-                    progress(done, total)
+                    progress(min(start + CHUNK, len(jobs)), len(jobs))
+            jobs.clear()
+        else:
+            self._pump(flush=True, progress=progress)
+        out, self.facts, self.total, self.done = self.facts, [], 0, 0
         return out
+
+    def _pump(self, *, flush: bool, progress: Progress | None = None) -> None:
+        # One chunk in flight per worker: with two, both pipes could fill at once. When
+        # flushing, wait for every answer; else take only the answers already there.
+        while True:
+            for index, conn in enumerate(self.conns):
+                queue = self.queued[index]
+                if conn not in self.busy and (len(queue) >= CHUNK or (flush and queue)):
+                    chunk = queue[:CHUNK]
+                    del queue[:CHUNK]
+                    conn.send(("analyze", chunk))
+                    self.busy[conn] = len(chunk)
+            if not self.busy:
+                return
+            ready = wait(list(self.busy), timeout=None if flush else 0)
+            if not ready:
+                return
+            for item in ready:
+                conn = cast(Connection, item)
+                self.facts.extend(conn.recv())
+                self.done += self.busy.pop(conn)
+                if progress is not None:
+                    progress(self.done, self.total)
 
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
         if self.local is not None:
