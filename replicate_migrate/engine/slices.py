@@ -46,6 +46,8 @@ class Group:
     binds: frozenset[str]  # names it binds (or mutates) in the module's namespace
     module: cst.Module | None = None
     positions: dict[cst.CSTNode, CodeRange] | None = None
+    # Renderings of this group's own nodes (alive as long as the group, so ids are stable).
+    _rendered: dict[tuple[int, str], str] = field(default_factory=dict)
     _words: frozenset[str] | None = None
 
     @property
@@ -87,6 +89,14 @@ class Group:
         after = "".join(self.render(p, indent) for p in getattr(node, "rpar", ()))
         return start - len(before), end + len(after), indent
 
+    def rendered(self, node: cst.CSTNode, indent: str) -> str:
+        """render() of a node of this group's own tree, computed once."""
+        key = (id(node), indent)
+        code = self._rendered.get(key)
+        if code is None:
+            code = self._rendered[key] = self.render(node, indent)
+        return code
+
     def render(self, node: cst.CSTNode, indent: str) -> str:
         """`node`'s code inside a block indented by `indent` (code_for_node assumes none)."""
         module = self.parse()
@@ -113,16 +123,30 @@ class Group:
         in the group is tried, and only a single match across all of them counts.
         """
         found: dict[int, tuple[int, int, str]] = {}  # by end: a shorter indent matches a suffix
-        for indent in self._indents():
-            code = self.render(node, indent)
+        for indent in self._indents_for(node, start, end):
+            code = self.rendered(node, indent)
             at = self.text.find(code, start, end) if code else -1
             if at >= 0 and self.text.find(code, at + 1, end) >= 0:
                 return None
             if at >= 0:
                 found[at + len(code)] = (at, at + len(code), indent)  # longest indent last
-            if "\n" not in code:
-                break
         return next(iter(found.values())) if len(found) == 1 else None
+
+    def _indents_for(self, node: cst.CSTNode, start: int, end: int) -> list[str]:
+        """The indents worth trying: none for one-line code, else those of the lines where
+        its first line occurs (a statement's code starts with its own indent)."""
+        code = self.rendered(node, "")
+        if "\n" not in code.rstrip("\r\n"):
+            return [""]
+        first = code[: code.index("\n")].lstrip(" \t")
+        indents = {""}
+        at = self.text.find(first, start, end)
+        while at >= 0 and len(indents) < 8:
+            line_start = self.text.rfind("\n", 0, at) + 1
+            lead = self.text[line_start:at]
+            indents.add(lead if not lead.strip(" \t") else "")
+            at = self.text.find(first, at + 1, end)
+        return sorted(indents, key=len) if at < 0 else self._indents()
 
     def _positioned_span(self, node: cst.CSTNode, bare: cst.CSTNode) -> tuple[int, int, str]:
         if self.positions is None:

@@ -144,7 +144,7 @@ class Worker:
         text = group.text
         for start, end, indent, node_id in reversed(outermost):
             node = rec.nodes[node_id]
-            if text[start:end] != group.render(node, indent):  # LibCST must give it back exactly
+            if text[start:end] != group.rendered(node, indent):  # LibCST must give it back exactly
                 line = group.first + text.count("\n", 0, start)
                 raise SourceError(f"{path}:{line}: LibCST does not reproduce this line byte for byte; not rewriting")
             text = text[:start] + group.render(apply_edits(node, rec, edits), indent) + text[end:]
