@@ -302,9 +302,13 @@ def _module_names(paths: Sequence[str]) -> dict[str, str]:
             packages[directory] = found
         return found
 
+    absolute: dict[str, str] = {}
     out = {}
     for path in paths:
-        directory, file = os.path.split(os.path.abspath(path))
+        given, file = os.path.split(path)
+        directory = absolute.get(given)
+        if directory is None:
+            directory = absolute[given] = os.path.abspath(given or ".")
         stem = os.path.splitext(file)[0]
         prefix = package(directory)
         out[path] = (prefix if stem == "__init__" and prefix else f"{prefix}.{stem}" if prefix else stem)
