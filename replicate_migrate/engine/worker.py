@@ -138,16 +138,25 @@ class Worker:
             (group.span(rec.nodes[n], rec.statements[n]) + (n,) for n in edits), key=lambda s: (s[0], -s[1])
         )
         outermost: list[tuple[int, int, str, int]] = []
+        nested: set[int] = set()  # outermost nodes with another edited node inside
         for span in spans:
             if not outermost or span[0] >= outermost[-1][1]:
                 outermost.append(span)
+            else:
+                nested.add(outermost[-1][3])
         text = group.text
         for start, end, indent, node_id in reversed(outermost):
             node = rec.nodes[node_id]
             if text[start:end] != group.rendered(node, indent):  # LibCST must give it back exactly
                 line = group.first + text.count("\n", 0, start)
                 raise SourceError(f"{path}:{line}: LibCST does not reproduce this line byte for byte; not rewriting")
-            text = text[:start] + group.render(apply_edits(node, rec, edits), indent) + text[end:]
+            if node_id in nested:
+                new = apply_edits(node, rec, edits)
+            else:  # no tree walk needed for the node alone
+                new = node
+                for edit in edits[node_id]:
+                    new = edit(new)
+            text = text[:start] + group.render(new, indent) + text[end:]
         if not parsed.sliced.accepts(text):
             raise SourceError(f"{path}: internal error: the rewritten file does not parse; left unchanged")
         return text
