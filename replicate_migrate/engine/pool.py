@@ -7,6 +7,7 @@ to parse it again; here each file stays with the worker that parsed it.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -39,22 +40,47 @@ CHUNK = 16  # files per message to a worker
 Progress = Callable[[int, int], None]
 
 
+def _serve_all(conns: list[Connection], parent_ends: list[Connection]) -> None:
+    """The first worker: load LibCST (while the parent walks and reads), fork the others."""
+    # Only the parent may hold its ends: if it dies, every worker then reads EOF and exits.
+    for end in parent_ends:
+        end.close()
+    import replicate_migrate.engine.worker  # noqa: F401  (~0.1 s; paid once, not per worker)
+
+    children = []
+    for conn in conns[1:]:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _serve(conn)
+            finally:
+                os._exit(0)  # a forked copy never runs its parent's exit handlers
+        children.append(pid)
+    try:
+        _serve(conns[0])
+    finally:
+        for pid in children:
+            os.waitpid(pid, 0)
+
+
 def _serve(conn: Connection) -> None:
-    # Imported here: a worker loads LibCST while the parent is still reading files.
     from replicate_migrate.engine.worker import Worker
 
-    command, payload = conn.recv()
-    if command != "start":  # the run found nothing to analyse
-        return
-    worker = Worker(*payload)
-    while True:
+    try:
         command, payload = conn.recv()
-        if command == "analyze":
-            conn.send(worker.analyze(payload))
-        elif command == "rewrite":
-            conn.send(worker.rewrite(payload))
-        else:
+        if command != "start":  # the run found nothing to analyse
             return
+        worker = Worker(*payload)
+        while True:
+            command, payload = conn.recv()
+            if command == "analyze":
+                conn.send(worker.analyze(payload))
+            elif command == "rewrite":
+                conn.send(worker.rewrite(payload))
+            else:
+                return
+    except (EOFError, ConnectionError, KeyboardInterrupt):
+        return  # the parent is gone or interrupted: it reports, the workers just stop
 
 
 class Pool:
@@ -73,12 +99,15 @@ class Pool:
         self.total = self.done = 0
         if not self.in_process:
             context = multiprocessing.get_context("fork")
-            for _ in range(jobs):
-                parent, child = context.Pipe()
-                proc = context.Process(target=_serve, args=(child,), daemon=True)
-                proc.start()
-                self.conns.append(parent)
-                self.procs.append(proc)
+            pipes = [context.Pipe() for _ in range(jobs)]
+            self.conns = [parent for parent, _ in pipes]
+            proc = context.Process(
+                target=_serve_all, args=([c for _, c in pipes], self.conns), daemon=True
+            )
+            proc.start()
+            for _, child in pipes:
+                child.close()  # so that a worker that dies is an EOF here, not a hang
+            self.procs.append(proc)
 
     def start(self, roots: frozenset[str], rules: frozenset[str]) -> None:
         """What every worker needs to know before its first file (known once files are read)."""
