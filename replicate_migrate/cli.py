@@ -15,8 +15,6 @@ from replicate_migrate.discovery import discover
 from replicate_migrate.engine.diff import notebook_diff, unified_diff
 from replicate_migrate.engine.pipeline import RunOutcome, migrate_paths, migrate_sources
 from replicate_migrate.engine.source import SourceError, decode_python
-from replicate_migrate.engine.writer import interruptible, write_atomic
-from replicate_migrate.notebooks import NotebookError, cells, notebook_to_python
 from replicate_migrate.options import Options, Strategy
 from replicate_migrate.report import FORMATS, render
 from replicate_migrate.results import FileResult
@@ -185,6 +183,8 @@ def _finish(outcome: RunOutcome, settings: dict[str, object], options: Options) 
 
 def _write(results: list[FileResult]) -> list[FileResult]:
     """Write changed files atomically; a file that cannot be written becomes an error."""
+    from replicate_migrate.engine.writer import interruptible, write_atomic  # only --fix writes
+
     out = []
     with interruptible():
         for result in results:
@@ -210,6 +210,8 @@ def _diff(result: FileResult, color: bool) -> str:
     old = result.original.decode("utf-8", "replace")
     new = (result.migrated or b"").decode("utf-8", "replace")
     if result.path.endswith(".ipynb"):
+        from replicate_migrate.notebooks import NotebookError, cells, notebook_to_python
+
         try:
             before, after = notebook_to_python(old, result.path), notebook_to_python(new, result.path)
             name = _display_path(result.path)

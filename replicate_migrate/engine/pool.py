@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, cast
 
-from replicate_migrate.analysis.decide import Decision
 from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.results import FileResult
 
 if TYPE_CHECKING:
+    from replicate_migrate.analysis.decide import Decision
     from replicate_migrate.engine.worker import Worker
 
 
