@@ -62,12 +62,23 @@ class Demand:
         self.asked = {job.path: (job.taint, job.provide) for job in first}
         self.scanned: set[str] = set()  # returning functions already looked for
 
+    def follow(self, facts: list[ModuleFacts]) -> list[Job]:
+        """The callers of functions these new facts show returning a result (during a phase)."""
+        wanted: dict[str, tuple[set[str], set[str]]] = {}
+        for path, words in self._callers(facts).items():
+            wanted.setdefault(path, (set(), set()))[0].update(words)
+        return self._jobs(wanted)
+
     def next(self, facts: list[ModuleFacts]) -> list[Job]:
+        """Everything the facts so far ask for that was not asked for before."""
         wanted: dict[str, tuple[set[str], set[str]]] = {}
         for path, words in self._callers(facts).items():
             wanted.setdefault(path, (set(), set()))[0].update(words)
         for path, name in self._definitions(facts):
             wanted.setdefault(path, (set(), set()))[1].add(name)
+        return self._jobs(wanted)
+
+    def _jobs(self, wanted: dict[str, tuple[set[str], set[str]]]) -> list[Job]:
         data = self.data
         jobs = []
         for path, (taint, provide) in sorted(wanted.items()):

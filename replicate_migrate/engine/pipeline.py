@@ -118,8 +118,9 @@ class _Run:
 
         # While the workers finish, find the files that could call into the analysed ones.
         candidates = crossfile.importers(self.sources, self.names, {job.module_name for job in self.first})
-        facts = {f.path: f for f in self.pool.gather(progress)}
         demand = crossfile.Demand(self.sources, candidates, self.names, self.first, self.saying)
+        # Callers of a function returning a result are queued as soon as its file answers.
+        facts = {f.path: f for f in self.pool.gather(progress, demand.follow)}
         for _ in range(MAX_ROUNDS):
             more = demand.next(list(facts.values()))
             if not more:

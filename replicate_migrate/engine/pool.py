@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -38,6 +39,7 @@ class Job:
 
 CHUNK = 16  # files per message to a worker
 Progress = Callable[[int, int], None]
+Follow = Callable[[list[ModuleFacts]], Sequence[Job]]
 
 
 def _serve_all(conns: list[Connection], parent_ends: list[Connection]) -> None:
@@ -53,14 +55,19 @@ def _serve_all(conns: list[Connection], parent_ends: list[Connection]) -> None:
         if pid == 0:
             try:
                 _serve(conn)
+            except Exception:
+                traceback.print_exc()
             finally:
                 os._exit(0)  # a forked copy never runs its parent's exit handlers
         children.append(pid)
     try:
         _serve(conns[0])
+    except Exception:
+        traceback.print_exc()
     finally:
         for pid in children:
             os.waitpid(pid, 0)
+        os._exit(0)  # freeing every parsed tree one by one would only delay the run's end
 
 
 def _serve(conn: Connection) -> None:
@@ -97,6 +104,7 @@ class Pool:
         self.busy: dict[Connection, int] = {}  # files in flight per worker
         self.facts: list[ModuleFacts] = []  # answers not gathered yet
         self.total = self.done = 0
+        self.follow: Follow | None = None
         if not self.in_process:
             context = multiprocessing.get_context("fork")
             pipes = [context.Pipe() for _ in range(jobs)]
@@ -125,6 +133,11 @@ class Pool:
 
     def submit(self, jobs: Sequence[Job]) -> None:
         """Queue files; a chunk goes out as soon as it is full and its worker is idle."""
+        self._enqueue(jobs)
+        if self.local is None:
+            self._pump(flush=False)
+
+    def _enqueue(self, jobs: Sequence[Job]) -> None:
         for job in jobs:
             index = self.owner.get(job.path)
             if index is None:  # a new file goes to the least loaded worker, and stays there
@@ -132,27 +145,37 @@ class Pool:
             self.queued[index].append(job)
             self.loads[index] += len(job.data)
             self.total += 1
-        if self.local is None:
-            self._pump(flush=False)
 
     def poll(self) -> None:
         """Take the answers that are in and hand out the next chunks, without waiting."""
         if self.local is None:
             self._pump(flush=False)
 
-    def gather(self, progress: Progress | None = None) -> list[ModuleFacts]:
-        """Wait for every queued file; `progress(done, total)` after each chunk."""
+    def gather(self, progress: Progress | None = None, follow: Follow | None = None) -> list[ModuleFacts]:
+        """Wait for every queued file; `progress(done, total)` after each chunk.
+
+        `follow(facts)` sees each chunk's facts as it comes in and may queue more files,
+        which this same call then waits for.
+        """
+        self.follow = follow
         if self.local is not None:
             jobs = self.queued[0]
-            for start in range(0, len(jobs), CHUNK):
-                self.facts.extend(self.local.analyze(jobs[start : start + CHUNK]))
-                if progress is not None:
-                    progress(min(start + CHUNK, len(jobs)), len(jobs))
-            jobs.clear()
+            while jobs:
+                chunk = jobs[:CHUNK]
+                del jobs[:CHUNK]
+                self._answered(self.local.analyze(chunk), len(chunk), progress)
         else:
             self._pump(flush=True, progress=progress)
-        out, self.facts, self.total, self.done = self.facts, [], 0, 0
+        out, self.facts, self.total, self.done, self.follow = self.facts, [], 0, 0, None
         return out
+
+    def _answered(self, facts: list[ModuleFacts], count: int, progress: Progress | None) -> None:
+        self.facts.extend(facts)
+        self.done += count
+        if self.follow is not None:
+            self._enqueue(self.follow(facts))
+        if progress is not None:
+            progress(self.done, self.total)
 
     def _pump(self, *, flush: bool, progress: Progress | None = None) -> None:
         # One chunk in flight per worker: with two, both pipes could fill at once. When
@@ -172,10 +195,7 @@ class Pool:
                 return
             for item in ready:
                 conn = cast(Connection, item)
-                self.facts.extend(conn.recv())
-                self.done += self.busy.pop(conn)
-                if progress is not None:
-                    progress(self.done, self.total)
+                self._answered(conn.recv(), self.busy.pop(conn), progress)
 
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
         if self.local is not None:
