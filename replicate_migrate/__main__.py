@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from replicate_migrate.cli import main
+from replicate_migrate.cli import run
 
-main()
+run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,6 +111,28 @@ def _progress_bar(settings: dict[str, object], stream: TextIO | None = None) -> 
     return ProgressBar(stream)
 
 
+def run() -> None:
+    """The installed command: main(), then exit without tearing down the heap object by object.
+
+    Everything was written by then (files fsynced, output flushed below); a large run's
+    interpreter teardown only delays the prompt.
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as done:
+        code = done.code
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError):
+        pass
+    os._exit(code or 0)
+
+
 def _settings(paths: tuple[Path, ...], flags: dict[str, object]) -> dict[str, object]:
     """pyproject.toml's [tool.replicate-migrate], overridden by the flags that were given."""
     start = paths[0] if paths and paths[0] != Path("-") else Path.cwd()
@@ -200,10 +223,15 @@ def _write(results: list[FileResult]) -> list[FileResult]:
 
 def _display_path(path: str) -> str:
     """Paths in diffs are relative to the current directory when they are below it."""
+    # abspath, not resolve(): no system call per path component, and a path through a
+    # symlinked directory is shown the way it was reached.
     try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.lstrip("/")
+        relative = os.path.relpath(os.path.abspath(path), os.getcwd())
+    except ValueError:  # another drive
+        return path
+    if relative == ".." or relative.startswith(".." + os.sep):
+        return path.lstrip("/").replace(os.sep, "/")
+    return relative.replace(os.sep, "/")
 
 
 def _diff(result: FileResult, color: bool) -> str:
