@@ -61,6 +61,7 @@ class Demand:
         self.paths = {names[path]: path for path in saying}
         self.asked = {job.path: (job.taint, job.provide) for job in first}
         self.scanned: set[str] = set()  # returning functions already looked for
+        self.index: dict[bytes, list[int]] | None = None  # word -> candidates saying it
 
     def follow(self, facts: list[ModuleFacts]) -> list[Job]:
         """The callers of functions these new facts show returning a result (during a phase)."""
@@ -102,7 +103,9 @@ class Demand:
                     exported.setdefault(name, set()).add(owner)
         if not exported:
             return {}
-        return _callers(self.candidates, self.names, exported)
+        if self.index is None:  # built once, at the first function to look for
+            self.index = _word_index(self.candidates)
+        return _callers(self.candidates, self.index, self.names, exported)
 
     def _definitions(self, facts: list[ModuleFacts]) -> list[tuple[str, str]]:
         links = Links(facts)
@@ -120,23 +123,37 @@ class Demand:
         return out
 
 
+_IDENTIFIER = re.compile(rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*")
+
+
+def _word_index(sources: Sequence[tuple[str, bytes]]) -> dict[bytes, list[int]]:
+    """Every identifier-like word (UTF-8 ones too) -> the indexes of the sources saying it."""
+    index: dict[bytes, list[int]] = {}
+    for number, (_, data) in enumerate(sources):
+        for word in set(_IDENTIFIER.findall(data)):
+            index.setdefault(word, []).append(number)
+    return index
+
+
 def _callers(
-    sources: Sequence[tuple[str, bytes]], names: dict[str, str], exported: dict[str, set[str]]
+    sources: Sequence[tuple[str, bytes]],
+    index: dict[bytes, list[int]],
+    names: dict[str, str],
+    exported: dict[str, set[str]],
 ) -> dict[str, set[str]]:
     """Files naming one of these functions and a module defining it, with those words."""
-    roots = {owner.split(".", 1)[0] for owners in exported.values() for owner in owners}
-    # An importer names the defining package's root, unless it is inside that package.
-    root_pattern = re.compile(b"|".join(re.escape(r.encode()) for r in sorted(roots)))
-    name_pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(exported)) + rb")\b")
     out: dict[str, set[str]] = {}
-    for path, data in sources:
-        if names[path].split(".", 1)[0] not in roots and not root_pattern.search(data):
-            continue
-        for found in {m.group().decode() for m in name_pattern.finditer(data)}:
-            leaves = {owner.rsplit(".", 1)[-1] for owner in exported[found]}
+    for name, owners in exported.items():
+        roots = {owner.split(".", 1)[0] for owner in owners}
+        leaves = {owner.rsplit(".", 1)[-1] for owner in owners}
+        for number in index.get(name.encode(), ()):
+            path, data = sources[number]
+            # An importer names the defining package's root, unless it is inside that package.
+            if names[path].split(".", 1)[0] not in roots and not any(r.encode() in data for r in roots):
+                continue
             present = {leaf for leaf in leaves if leaf.encode() in data}
             if present:
-                out.setdefault(path, set()).update({found, *present})
+                out.setdefault(path, set()).update({name, *present})
     return out
 
 
