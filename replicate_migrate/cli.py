@@ -12,7 +12,6 @@ import click
 
 from replicate_migrate import __version__
 from replicate_migrate.config import ConfigError, find_pyproject, load_settings
-from replicate_migrate.discovery import discover
 from replicate_migrate.engine.diff import notebook_diff, unified_diff
 from replicate_migrate.engine.pipeline import RunOutcome, migrate_paths, migrate_sources
 from replicate_migrate.engine.source import SourceError, decode_python
@@ -176,6 +175,8 @@ def _run_stdin(settings: dict[str, object], options: Options) -> int:
     """`-`: read stdin; with --fix print the migrated code, else the diff and report."""
     path = str(settings.get("stdin_filename") or "-")
     if options.force_exclude and settings.get("stdin_filename"):
+        from replicate_migrate.discovery import discover
+
         if not discover([Path(path)], force_exclude=True).files:
             sys.stdout.buffer.write(sys.stdin.buffer.read())
             return EXIT_CLEAN

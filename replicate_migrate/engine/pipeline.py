@@ -10,7 +10,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from replicate_migrate.discovery import DEFAULT_EXCLUDES, discover
 from replicate_migrate.engine.pool import Job, Pool, Progress
 from replicate_migrate.options import Options
 from replicate_migrate.results import FileResult
@@ -38,6 +37,8 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
     # analyse the first files while it reads the rest.
     explicit_file = len(paths) == 1 and paths[0].is_file()
     with _few_collections(), Pool(1 if explicit_file else _workers(options)) as pool:
+        from replicate_migrate.discovery import DEFAULT_EXCLUDES, discover  # after the fork
+
         found = discover(
             paths,
             exclude=DEFAULT_EXCLUDES if options.exclude is None else options.exclude,

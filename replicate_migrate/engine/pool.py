@@ -55,14 +55,14 @@ def _serve_all(conns: list[Connection], parent_ends: list[Connection]) -> None:
         if pid == 0:
             try:
                 _serve(conn)
-            except Exception:
+            except Exception:  # noqa: BLE001 - shown, then the worker exits
                 traceback.print_exc()
             finally:
                 os._exit(0)  # a forked copy never runs its parent's exit handlers
         children.append(pid)
     try:
         _serve(conns[0])
-    except Exception:
+    except Exception:  # noqa: BLE001 - shown, then the worker exits
         traceback.print_exc()
     finally:
         for pid in children:

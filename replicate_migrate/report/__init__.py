@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from replicate_migrate.report import github, json_format, sarif, text
 from replicate_migrate.results import FileResult
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "github")
@@ -29,6 +28,9 @@ def render(
     `statistics` swaps the text format's per-finding lines for counts per rule and action;
     `written` says whether changes were applied, which only the text summary's wording uses.
     """
+    # The formats load when a report is made, not when the command starts.
+    from replicate_migrate.report import github, json_format, sarif, text
+
     renderers: dict[str, Callable[[], str]] = {
         "text": lambda: text.render(results, statistics=statistics, written=written),
         "json": lambda: json_format.render(results, tool_version=tool_version),
