@@ -23,7 +23,11 @@ from replicate_migrate.options import Options
 def importers(
     sources: Sequence[tuple[str, bytes]], names: dict[str, str], modules: set[str]
 ) -> list[tuple[str, bytes]]:
-    """Files that could import one of `modules`: in the same top-level package, or naming it."""
+    """Files that could import one of `modules`: they name its top-level package.
+
+    Only absolute imports count: the analysis does not follow relative ones, so a file
+    reaching the module only through `from .x import f` could not link a call to it.
+    """
     roots = {module.split(".", 1)[0] for module in modules}
     pattern = re.compile(b"|".join(re.escape(r.encode()) for r in sorted(roots)))
     # A substring every root shares rejects most files at memchr speed.
@@ -33,7 +37,7 @@ def importers(
         root = names[path].split(".", 1)[0]
         if root == "replicate":
             continue
-        if root in roots or (common in data and pattern.search(data)):
+        if common in data and pattern.search(data):
             out.append((path, data))
     return out
 
@@ -105,7 +109,7 @@ class Demand:
             return {}
         if self.index is None:  # built once, at the first function to look for
             self.index = _word_index(self.candidates)
-        return _callers(self.candidates, self.index, self.names, exported)
+        return _callers(self.candidates, self.index, exported)
 
     def _definitions(self, facts: list[ModuleFacts]) -> list[tuple[str, str]]:
         links = Links(facts)
@@ -138,7 +142,6 @@ def _word_index(sources: Sequence[tuple[str, bytes]]) -> dict[bytes, list[int]]:
 def _callers(
     sources: Sequence[tuple[str, bytes]],
     index: dict[bytes, list[int]],
-    names: dict[str, str],
     exported: dict[str, set[str]],
 ) -> dict[str, set[str]]:
     """Files naming one of these functions and a module defining it, with those words."""
@@ -148,8 +151,8 @@ def _callers(
         leaves = {owner.rsplit(".", 1)[-1] for owner in owners}
         for number in index.get(name.encode(), ()):
             path, data = sources[number]
-            # An importer names the defining package's root, unless it is inside that package.
-            if names[path].split(".", 1)[0] not in roots and not any(r.encode() in data for r in roots):
+            # An importer names the defining package's root (absolute imports only, as above).
+            if not any(r.encode() in data for r in roots):
                 continue
             present = {leaf for leaf in leaves if leaf.encode() in data}
             if present:
