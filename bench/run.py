@@ -233,7 +233,10 @@ def _measure_once(name: str, command: list[str], cwd: Path) -> Measure:
                 stderr=subprocess.DEVNULL,
             )
             seconds = time.perf_counter() - start
-            peak = _max_rss_kb(report.read())
+            text = report.read()
+            peak = _max_rss_kb(text)
+            # time's own clock starts at the command's fork, not at this process's spawn
+            seconds = _elapsed(text) or seconds
         return Measure(name, seconds, peak / 1024, done.returncode)
     wrapper = (
         "import resource, subprocess, sys, time; s = time.perf_counter(); "
@@ -246,6 +249,18 @@ def _measure_once(name: str, command: list[str], cwd: Path) -> Measure:
     )
     wall, peak_kb, code = out.stdout.split()
     return Measure(name, float(wall), int(peak_kb) / 1024, int(code))
+
+
+def _elapsed(report: str) -> float | None:
+    """`Elapsed (wall clock) time (h:mm:ss or m:ss): 0:00.47` -> 0.47."""
+    for line in report.splitlines():
+        if "Elapsed (wall clock) time" in line:
+            clock = line.rsplit(": ", 1)[1].strip().split(":")
+            seconds = 0.0
+            for part in clock:
+                seconds = seconds * 60 + float(part)
+            return seconds
+    return None
 
 
 def _max_rss_kb(report: str) -> int:
