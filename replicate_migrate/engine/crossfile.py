@@ -20,28 +20,6 @@ from replicate_migrate.engine.pool import Job
 from replicate_migrate.options import Options
 
 
-def importers(
-    sources: Sequence[tuple[str, bytes]], names: dict[str, str], modules: set[str]
-) -> list[tuple[str, bytes]]:
-    """Files that could import one of `modules`: they name its top-level package.
-
-    Only absolute imports count: the analysis does not follow relative ones, so a file
-    reaching the module only through `from .x import f` could not link a call to it.
-    """
-    roots = {module.split(".", 1)[0] for module in modules}
-    pattern = re.compile(b"|".join(re.escape(r.encode()) for r in sorted(roots)))
-    # A substring every root shares rejects most files at memchr speed.
-    common = os.path.commonprefix(sorted(roots)).encode()
-    out = []
-    for path, data in sources:
-        root = names[path].split(".", 1)[0]
-        if root == "replicate":
-            continue
-        if common in data and pattern.search(data):
-            out.append((path, data))
-    return out
-
-
 class Demand:
     """What the facts so far say the run must still analyse; each request is made once.
 

@@ -72,12 +72,18 @@ def _read(path: str) -> bytes:
     # os.read skips the buffered file object: a fifth of the cost of reading a small file.
     fd = os.open(path, os.O_RDONLY)
     try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
+        chunk = os.read(fd, _READ_SIZE)
+        if len(chunk) < _READ_SIZE:  # a short read of a regular file is its end
+            return chunk
+        chunks = [chunk]
+        while chunk := os.read(fd, _READ_SIZE):
             chunks.append(chunk)
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+_READ_SIZE = 1 << 20
 
 
 def _workers(options: Options) -> int:
@@ -94,6 +100,7 @@ class _Run:
         self.sources: list[tuple[str, bytes]] = []
         self.saying: set[str] = set()  # files that say replicate (and are not replicate itself)
         self.first: list[Job] = []
+        self.importers = _Importers()
         pool.start(
             frozenset(name.split(".", 1)[0] for name in self.names.values()),
             frozenset(r.id for r in RULES if options.is_enabled(r.id)),
@@ -110,6 +117,8 @@ class _Run:
                 job = Job(path, self.names[path], data)
                 self.first.append(job)
                 self.pool.submit([job])
+                self.importers.add_root(job.module_name.split(".", 1)[0])
+        self.importers.add(path, data, self.names[path])
 
     def finish(self, progress: Progress | None) -> RunOutcome:
         """Gather the facts, analyse what they point to, decide, rewrite."""
@@ -117,9 +126,7 @@ class _Run:
             return RunOutcome((), (), len(self.sources))
         from replicate_migrate.engine import crossfile  # see its docstring
 
-        # While the workers finish, find the files that could call into the analysed ones.
-        candidates = crossfile.importers(self.sources, self.names, {job.module_name for job in self.first})
-        demand = crossfile.Demand(self.sources, candidates, self.names, self.first, self.saying)
+        demand = crossfile.Demand(self.sources, self.importers.found(), self.names, self.first, self.saying)
         # Callers of a function returning a result are queued as soon as its file answers.
         facts = {f.path: f for f in self.pool.gather(progress, demand.follow)}
         for _ in range(MAX_ROUNDS):
@@ -145,6 +152,52 @@ def _few_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*saved)
+
+
+class _Importers:
+    """Files that could import a module that imports replicate: they name its top-level
+    package. Checked as files are read (before the workers need the cores); a file read
+    before a package was seen is checked for it at the end.
+
+    Only absolute imports count: the analysis does not follow relative ones, so a file
+    reaching the module only through `from .x import f` could not link a call to it.
+    """
+
+    def __init__(self) -> None:
+        self.roots: list[bytes] = []
+        self.pattern: re.Pattern[bytes] | None = None
+        self.common = b""  # a substring of every root: rejects most files at memchr speed
+        self.files: list[tuple[str, bytes, int]] = []  # not found yet: roots checked then
+        self.candidates: list[tuple[str, bytes]] = []
+
+    def add_root(self, root: str) -> None:
+        if root.encode() not in self.roots:
+            self.roots.append(root.encode())
+            self.pattern = re.compile(b"|".join(re.escape(r) for r in self.roots))
+            self.common = _common_prefix(self.roots)
+
+    def add(self, path: str, data: bytes, module: str) -> None:
+        if _is_replicate_itself(module):
+            return
+        if self.pattern is not None and self.common in data and self.pattern.search(data):
+            self.candidates.append((path, data))
+        else:
+            self.files.append((path, data, len(self.roots)))
+
+    def found(self) -> list[tuple[str, bytes]]:
+        for path, data, checked in self.files:
+            if any(root in data for root in self.roots[checked:]):
+                self.candidates.append((path, data))
+        self.files = []
+        return self.candidates
+
+
+def _common_prefix(words: Sequence[bytes]) -> bytes:
+    prefix = words[0]
+    for word in words[1:]:
+        while not word.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix
 
 
 def _is_replicate_itself(module: str) -> bool:
