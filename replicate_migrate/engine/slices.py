@@ -1,7 +1,7 @@
 """The parts of a file the analysis needs: groups of top-level statements, parsed on demand.
 
 A 5,000-line module that mentions replicate once must not cost a 5,000-line LibCST parse.
-CPython's parser (about ten times faster) splits the file into groups of top-level
+CPython (outline.py, about ten times faster) splits the file into groups of top-level
 statements. LibCST parses a group only when the analysis can need it: it says a seed word
 (`replicate`), it mentions a name bound by such a group (so replicate objects and results
 can reach it), or it binds a name a needed group uses (a constant model ref, a function
@@ -15,8 +15,8 @@ file, parsed as before.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -24,12 +24,11 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState  # what Module.code_for_node uses
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
+from replicate_migrate.engine.outline import binds_of, split_lines, statement_groups
+
 _WORD = re.compile(r"[^\W\d]\w*")
 _ASCII_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_GLOBAL = re.compile(r"\b(?:global|nonlocal)[ \t]+([^\r\n;#]+)")
 _INDENT = re.compile(r"^[ \t]*", re.MULTILINE)
-_WALRUS = re.compile(r"([^\W\d]\w*)[ \t]*:=")
 
 
 class SliceError(Exception):
@@ -43,7 +42,7 @@ class Group:
     first: int
     last: int
     text: str
-    binds: frozenset[str]  # names it binds (or mutates) in the module's namespace
+    _binds: frozenset[str] | None  # names it binds in the module's namespace, when known
     module: cst.Module | None = None
     positions: dict[cst.CSTNode, CodeRange] | None = None
     # Renderings of this group's own nodes (alive as long as the group, so ids are stable).
@@ -57,6 +56,13 @@ class Group:
             pattern = _ASCII_WORD if self.text.isascii() else _WORD
             self._words = frozenset(pattern.findall(self.text))
         return self._words
+
+    @property
+    def binds(self) -> frozenset[str]:
+        """Names it binds (or mutates) in the module's namespace."""
+        if self._binds is None:
+            self._binds = binds_of(self.text)
+        return self._binds
 
     def mentions(self, name: str) -> bool:
         return name in self.text and name in self.words
@@ -233,7 +239,7 @@ class Sliced:
         """`text` with these groups' lines replaced by their new code."""
         if self.whole:
             return replaced[0][1] if replaced else text
-        lines = _lines(text)
+        lines = split_lines(text)
         for group, code in sorted(replaced, key=lambda item: -item[0].first):
             lines[group.first - 1 : group.last] = [code]
         return "".join(lines)
@@ -244,86 +250,11 @@ def _whole_group(text: str) -> Group:
 
 
 def _split(text: str) -> list[Group] | None:
-    if text.count("\r") != text.count("\r\n"):
-        return None  # CPython counts a lone CR as a line end; LibCST does not always
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    found = statement_groups(text)
+    if found is None:
         return None
-    lines = _lines(text)
-    spans: list[tuple[int, int, list[ast.stmt]]] = []
-    for statement in tree.body:
-        decorators = getattr(statement, "decorator_list", ())
-        first = min([statement.lineno, *(d.lineno for d in decorators)])
-        last = statement.end_lineno or statement.lineno
-        if spans and first <= spans[-1][1]:
-            start, end, members = spans[-1]
-            spans[-1] = (start, max(end, last), [*members, statement])
-        else:
-            spans.append((first, last, [statement]))
-    return [_group(first, last, members, "".join(lines[first - 1 : last])) for first, last, members in spans]
-
-
-def _lines(text: str) -> list[str]:
-    """Lines with their ends, split where Python splits them (not at form feeds)."""
-    if "\r" in text:
-        return _LINE.findall(text)
-    lines = [line + "\n" for line in text.split("\n")]
-    lines[-1] = lines[-1][:-1]
-    if not lines[-1]:
-        lines.pop()
-    return lines
-
-
-def _group(first: int, last: int, statements: list[ast.stmt], text: str) -> Group:
-    binds: set[str] = set()
-    for statement in statements:
-        _collect_binds(statement, binds)
-    if "global" in text or "nonlocal" in text:
-        for names in _GLOBAL.findall(text):
-            binds.update(n.strip() for n in names.split(",") if n.strip().isidentifier())
-    if ":=" in text:
-        binds.update(_WALRUS.findall(text))
-    return Group(first, last, text, frozenset(binds))
-
-
-def _collect_binds(node: ast.AST, out: set[str]) -> None:
-    """Names a module-level statement binds in the module's namespace (not in functions)."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        out.add(node.name)
-    elif isinstance(node, (ast.Import, ast.ImportFrom)):
-        out.update((a.asname or a.name).split(".", 1)[0] for a in node.names if a.name != "*")
-    elif isinstance(node, (ast.Assign, ast.Delete)):
-        for target in node.targets:
-            _target_names(target, out)
-    elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
-        _target_names(node.target, out)
-    elif isinstance(node, (ast.With, ast.AsyncWith)):
-        for item in node.items:
-            if item.optional_vars is not None:
-                _target_names(item.optional_vars, out)
-    elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
-        out.add(node.name)
-    elif isinstance(node, ast.MatchMapping) and node.rest:
-        out.add(node.rest)
-    elif type(node).__name__ == "TypeAlias":
-        _target_names(node.name, out)  # type: ignore[attr-defined]
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-        return
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case, ast.pattern)):
-            _collect_binds(child, out)
-
-
-def _target_names(target: ast.AST, out: set[str]) -> None:
-    # `cfg.client = ...` and `cache[key] = ...` change what `cfg` and `cache` hold.
-    while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)):
-        target = target.value
-    if isinstance(target, ast.Name):
-        out.add(target.id)
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            _target_names(element, out)
+    lines = split_lines(text)
+    return [Group(first, last, "".join(lines[first - 1 : last]), binds) for first, last, binds in found]
 
 
 def _closure(groups: list[Group], taint: set[str], provide: set[str]) -> list[Group]:
@@ -339,20 +270,28 @@ def _closure(groups: list[Group], taint: set[str], provide: set[str]) -> list[Gr
                 chosen.add(index)
                 names.update(group.binds - done)
     # Definitions a chosen group uses: their values are not replicate's, so their users
-    # are not needed, only what they in turn use.
-    bound: dict[str, list[int]] = defaultdict(list)
-    for index, group in enumerate(groups):
-        for name in group.binds:
-            bound[name].append(index)
-    stack = [i for name in provide for i in bound.get(name, ())]
-    stack.extend(_definitions(groups, bound, chosen))
+    # are not needed, only what they in turn use. Candidates are found by the names they
+    # mention; only they are asked what they bind (for a large file, a parse each).
+    stack = _binders(groups, set(provide))
+    stack.extend(_binders(groups, _used(groups, chosen)))
     while stack:
         index = stack.pop()
         if index not in chosen:
             chosen.add(index)
-            stack.extend(_definitions(groups, bound, (index,)))
+            stack.extend(_binders(groups, _used(groups, (index,))))
     return [groups[i] for i in sorted(chosen)]
 
 
-def _definitions(groups: list[Group], bound: dict[str, list[int]], indexes: Iterable[int]) -> list[int]:
-    return [d for i in indexes for w in groups[i].words & bound.keys() for d in bound[w]]
+def _used(groups: list[Group], indexes: Iterable[int]) -> set[str]:
+    return {w for i in indexes for w in groups[i].words if not keyword.iskeyword(w)}
+
+
+def _binders(groups: list[Group], names: set[str]) -> list[int]:
+    """Indexes of the groups binding any of `names`."""
+    if not names:
+        return []
+    return [
+        index
+        for index, group in enumerate(groups)
+        if any(group.mentions(name) for name in names) and not group.binds.isdisjoint(names)
+    ]
