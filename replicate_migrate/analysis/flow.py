@@ -82,6 +82,8 @@ class FlowWalker(CallEvaluator):
                     self.small(small)
             elif isinstance(statement, cst.BaseCompoundStatement):
                 self.compound(statement)
+            elif isinstance(statement, cst.BaseSmallStatement):  # `if x: a = f(); b = g(a)`
+                self.small(statement)
             self.rec.statement = outer
 
     def suite(self, suite: cst.BaseSuite) -> None:
