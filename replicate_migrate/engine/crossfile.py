@@ -1,7 +1,7 @@
 """Run-wide steps between the two phases: what else to analyse, the models, one decision per call.
 
-Imported when the first phase is done, so that a run's start (and the fork of its
-workers) does not wait for the analysis and catalog modules.
+Imported once every file is read, so that a run's start (and the fork of its workers)
+does not wait for the analysis and catalog modules.
 """
 
 from __future__ import annotations
