@@ -23,6 +23,7 @@ TOKENS_FROM = 16_384  # characters: below this one parse is cheaper than many sm
 _CONTINUES = frozenset({"else", "elif", "except", "finally"})
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _GLOBAL = re.compile(r"\b(?:global|nonlocal)[ \t]+([^\r\n;#]+)")
 _WALRUS = re.compile(r"([^\W\d]\w*)[ \t]*:=")
@@ -95,12 +96,18 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+def words_of(text: str) -> frozenset[str]:
+    """Every identifier-like word in `text`, strings and comments included."""
+    pattern = _ASCII_IDENTIFIER if text.isascii() else _IDENTIFIER
+    return frozenset(pattern.findall(text))
+
+
 def binds_of(text: str) -> frozenset[str]:
     """The names a group of top-level statements binds, from a parse of it alone."""
     try:
         return _binds(ast.parse(text).body, text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return frozenset(_IDENTIFIER.findall(text))  # every name it says: never too few
+        return words_of(text)  # every name it says: never too few
 
 
 def _binds(statements: list[ast.stmt], text: str) -> frozenset[str]:

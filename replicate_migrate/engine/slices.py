@@ -24,10 +24,8 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState  # what Module.code_for_node uses
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
-from replicate_migrate.engine.outline import binds_of, split_lines, statement_groups
+from replicate_migrate.engine.outline import binds_of, split_lines, statement_groups, words_of
 
-_WORD = re.compile(r"[^\W\d]\w*")
-_ASCII_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INDENT = re.compile(r"^[ \t]*", re.MULTILINE)
 
 
@@ -53,8 +51,7 @@ class Group:
     def words(self) -> frozenset[str]:
         """Every identifier-like word in it (strings and comments too): what it may mention."""
         if self._words is None:
-            pattern = _ASCII_WORD if self.text.isascii() else _WORD
-            self._words = frozenset(pattern.findall(self.text))
+            self._words = words_of(self.text)
         return self._words
 
     @property

@@ -55,7 +55,7 @@ def parse_python(data: bytes, path: str, *, check_exact: bool = True) -> cst.Mod
 def check_reproduces(module: cst.Module, data: bytes, path: str) -> None:
     """SourceError unless LibCST gives `data` back byte for byte (only then may it rewrite)."""
     if module.bytes != data:
-        line = _first_difference(data, module.bytes)
+        line = first_difference(data, module.bytes)
         raise SourceError(
             f"{path}:{line}: LibCST does not reproduce this line byte for byte; not rewriting"
         )
@@ -98,7 +98,7 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def _first_difference(a: bytes, b: bytes) -> int:
+def first_difference(a: bytes, b: bytes) -> int:
     """1-based line number of the first byte where `a` and `b` differ."""
     index = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     return a.count(b"\n", 0, index) + 1

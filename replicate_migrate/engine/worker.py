@@ -19,6 +19,7 @@ from replicate_migrate.engine.source import (
     SourceError,
     decode_python,
     detect_encoding,
+    first_difference,
     parse_python,
 )
 from replicate_migrate.notebooks import (
@@ -168,7 +169,7 @@ class Worker:
             return python_to_notebook(_decode_notebook(job), parsed.notebook, text).encode("utf-8")
         encoding = detect_encoding(job.data, job.path)
         if parsed.text.encode(encoding) != job.data:
-            line = _first_different_line(parsed.text, job.data.decode(encoding, "replace"))
+            line = first_difference(job.data, parsed.text.encode(encoding))
             raise SourceError(f"{job.path}:{line}: the file does not round-trip through {encoding}; not rewriting")
         return text.encode(encoding)
 
@@ -179,11 +180,6 @@ def _whole(job: Job, text: str, notebook: NotebookSource | None) -> Sliced:
     sliced = Sliced.of_module(text, parse_python(data, job.path, check_exact=False))
     sliced.select(job.taint, job.provide)
     return sliced
-
-
-def _first_different_line(a: str, b: str) -> int:
-    index = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    return a.count("\n", 0, index) + 1
 
 
 def _message(job: Job, error: Exception) -> str:
