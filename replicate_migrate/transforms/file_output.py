@@ -11,7 +11,7 @@ from collections.abc import Callable
 import libcst as cst
 
 from replicate_migrate.analysis.decide import STR, URL
-from replicate_migrate.transforms.edits import add_keyword, with_url
+from replicate_migrate.transforms.edits import add_keyword, as_str, with_url
 
 RULE = "RM001"
 NAME = "run-returns-file-output"
@@ -27,9 +27,7 @@ def _add_url(node: cst.CSTNode) -> cst.CSTNode:
 
 
 def _as_str(node: cst.CSTNode) -> cst.CSTNode:
-    if isinstance(node, cst.BaseExpression):
-        return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=[], rpar=[]))])
-    return node
+    return as_str(node) if isinstance(node, cst.BaseExpression) else node
 
 
 def _opt_out(node: cst.CSTNode) -> cst.CSTNode:
