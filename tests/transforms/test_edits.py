@@ -4,10 +4,14 @@ follow the code's own layout, and nothing outside the edited node changes."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import libcst as cst
 import pytest
 
+from replicate_migrate.engine.pipeline import migrate_sources
+from replicate_migrate.options import Options
+from replicate_migrate.runtime import Scenario, run_program
 from replicate_migrate.transforms.edits import add_keyword, as_str, with_url
 
 NodeEdit = Callable[[cst.CSTNode], cst.CSTNode]
@@ -264,3 +268,83 @@ STR_CASES = {
 @pytest.mark.parametrize(("source", "expected"), STR_CASES.values(), ids=STR_CASES.keys())
 def test_as_str_wraps_once(source: str, expected: str) -> None:
     assert _edit_value(source, as_str) == expected
+
+
+# -- through the engine: the edited call is rendered inside its block and spliced back --
+
+_CALL = (
+    '{i}output = replicate.run(\n'
+    '{i}    "acme/house-style",  # pinned by the design team\n'
+    '{i}    input={{\n'
+    '{i}        "prompt": prompt,\n'
+    '{i}        "num_outputs": 1\n'
+    '{i}    }}\n'
+    '{i})\n'
+    '{i}print(output.startswith("https://"))\n'
+)
+_OPTED_OUT = (
+    '{i}output = replicate.run(\n'
+    '{i}    "acme/house-style",  # pinned by the design team\n'
+    '{i}    input={{\n'
+    '{i}        "prompt": prompt,\n'
+    '{i}        "num_outputs": 1\n'
+    '{i}    }},\n'
+    '{i}    use_file_output=False\n'
+    '{i})\n'
+    '{i}print(output.startswith("https://"))\n'
+)
+
+
+def _migrated(source: bytes) -> bytes:
+    outcome = migrate_sources([("program.py", source)], Options(jobs=1))
+    [result] = outcome.results
+    assert result.error is None, result.error
+    assert result.migrated is not None, "nothing was rewritten"
+    return result.migrated
+
+
+def test_crlf_file_keeps_crlf_and_every_other_byte() -> None:
+    head = 'import replicate\r\n\r\nprompt = "a lighthouse"  # \xe9t\xe9\r\n'
+    source = head + _CALL.format(i="").replace("\n", "\r\n")
+    expected = head + _OPTED_OUT.format(i="").replace("\n", "\r\n")
+    assert _migrated(source.encode()) == expected.encode()
+
+
+def test_crlf_and_tabs_inside_a_function() -> None:
+    head = "import replicate\r\n\r\n\r\ndef main(prompt):\r\n"
+    tail = '\r\n\r\nmain("a lighthouse")\r\n'
+    source = head + _CALL.format(i="\t").replace("    ", "\t").replace("\n", "\r\n") + tail
+    expected = head + _OPTED_OUT.format(i="\t").replace("    ", "\t").replace("\n", "\r\n") + tail
+    assert _migrated(source.encode()) == expected.encode()
+
+
+def _filler(count: int) -> str:
+    return "".join(f"def helper_{n}(value):\n    return value * {n}  # unrelated\n\n\n" for n in range(count))
+
+
+@pytest.mark.parametrize(
+    ("wrap", "indent"),
+    [("", ""), ("class Outer:\n    def make(self):\n        def inner():\n", "            ")],
+    ids=["module_level", "function_in_a_method"],
+)
+def test_large_file_split_into_groups(wrap: str, indent: str) -> None:
+    # Past 16 KB the file is split into statement groups and only the group with the
+    # call is parsed and re-rendered: the rest must come back byte for byte.
+    head = 'import replicate\n\nprompt = "a lighthouse"\n\n\n' + _filler(300)
+    tail = "\n\n" + _filler(300)
+    source = head + wrap + _CALL.format(i=indent) + tail
+    assert len(source) > 32_000
+    assert _migrated(source.encode()) == (head + wrap + _OPTED_OUT.format(i=indent) + tail).encode()
+
+
+LAYOUTS = sorted(Path(__file__).parents[1].glob("fixtures/RM001/layout_*"))
+
+
+@pytest.mark.parametrize("case", LAYOUTS, ids=lambda case: case.name)
+def test_layout_fixture_needs_its_edit(case: Path, tmp_path: Path) -> None:
+    """Each layout fixture's input behaves differently under 1.0 unmigrated, so the
+    edit it checks is one the migration must make."""
+    scenario = Scenario.load(case / "scenario.json")
+    before = run_program(case / "input.py", scenario, "0.34", tmp_path / "before")
+    after = run_program(case / "input.py", scenario, "1.0", tmp_path / "after")
+    assert (after.stdout, after.files, after.exception) != (before.stdout, before.files, before.exception)
