@@ -61,7 +61,10 @@ class CallEvaluator(Evaluator):
             special = self.container_method(node, func)
             if special is not None:
                 return special
-        callee = self.eval(func)
+        if isinstance(func, cst.Attribute) and func.attr.value == "url":
+            callee = self.url_called(func)
+        else:
+            callee = self.eval(func)
         method = method_of(callee)
         if method is not None:
             return self.run_call(node, method, node, via="")
@@ -80,6 +83,18 @@ class CallEvaluator(Evaluator):
             return frozenset({p.result for p in pending})
         self.eval_args(node, Category.ESCAPES, self.callee_text(func))
         return NOTHING
+
+    def url_called(self, func: cst.Attribute) -> Values:
+        """What `x.url` names when it is called: a tracked `x` makes `.url()` (the JavaScript
+        client's method) a bug in 0.34 and 1.0 alike, recorded as such, not as 1.0 code."""
+        base = self.eval(func.value)
+        results = frozenset(results_of(base))
+        if results:
+            self.use(func.value, results, Category.URL_CALLED, ".url()")
+        callee: set[Value] = set()
+        for value in base - results:
+            callee |= self.attribute_of(func, value, "url")
+        return frozenset(callee) or NOTHING
 
     def callee_text(self, func: cst.BaseExpression) -> str:
         if isinstance(func, cst.Name):

@@ -14,6 +14,10 @@ from replicate_migrate.results import Action
 URL = "url"
 STR = "str"  # wrap in str(): the URL of a FileOutput, the text itself of a str
 OPT_OUT = "opt-out"
+_URL_CALLED = (
+    "bug: `.url()` calls the URL like a method (the JavaScript client's API); it fails under 0.34"
+    " (a str has no .url) and under 1.0 (FileOutput.url is a str): fix it by hand"
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def _decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: St
         return Decision(call, Action.UNCHANGED, f"{model.kind.value} model: its output is unchanged in 1.0")
     facts = _gather(links.reach(Source("call", call.id)), model)
     if facts.url_called:
-        return Decision(call, Action.REVIEW, "`.url()` is called like a method; FileOutput.url is a str")
+        return Decision(call, Action.REVIEW, _URL_CALLED)
     if not facts.bad:
         why = "already uses the FileOutput API" if facts.file_output_uses else "every use works with FileOutput"
         return Decision(call, Action.UNCHANGED, why)
