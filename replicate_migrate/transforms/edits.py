@@ -13,6 +13,10 @@ import libcst as cst
 # a number) needs parentheses first.
 _ATOMIC = (cst.Name, cst.Attribute, cst.Subscript, cst.Call)
 
+# Expressions whose parentheses are part of their meaning inside a call's arguments:
+# `str((a, b))` is not `str(a, b)`.
+_NEEDS_OWN_PARENS = (cst.Tuple, cst.Yield, cst.GeneratorExp)
+
 Gap = cst.BaseParenthesizableWhitespace
 
 
@@ -38,7 +42,7 @@ def as_str(node: cst.BaseExpression) -> cst.BaseExpression:
     """
     if _is_str_call(node):
         return node
-    if len(node.lpar) != 1:
+    if len(node.lpar) != 1 or isinstance(node, _NEEDS_OWN_PARENS):
         return cst.Call(func=cst.Name("str"), args=[cst.Arg(node)])
     closing = node.rpar[0].whitespace_before
     return cst.Call(

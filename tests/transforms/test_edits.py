@@ -258,6 +258,8 @@ STR_CASES = {
     "subscript": ("x = out[0]\n", "x = str(out[0])\n"),
     "parentheses_dropped": ("x = (a or b)\n", "x = str(a or b)\n"),
     "already_str": ("x = str(out)\n", "x = str(out)\n"),
+    "tuple_keeps_its_parentheses": ("x = (a, b)\n", "x = str((a, b))\n"),
+    "generator_keeps_its_parentheses": ("x = (a for a in b)\n", "x = str((a for a in b))\n"),
     "parentheses_with_comment_kept": (
         "x = (  # the first\n    out[0]\n)\n",
         "x = str(  # the first\n    out[0]\n)\n",
