@@ -8,6 +8,8 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from replicate_migrate.engine.pipeline import migrate_sources
 from replicate_migrate.options import Options
@@ -350,3 +352,56 @@ def test_layout_fixture_needs_its_edit(case: Path, tmp_path: Path) -> None:
     before = run_program(case / "input.py", scenario, "0.34", tmp_path / "before")
     after = run_program(case / "input.py", scenario, "1.0", tmp_path / "after")
     assert (after.stdout, after.files, after.exception) != (before.stdout, before.files, before.exception)
+
+
+# -- any layout: generated calls keep their shape --------------------------------------
+
+_ARGUMENTS = ['"acme/model"', "input=payload", 'input={\n    "prompt": p,\n}', "wait=True"]
+
+
+@st.composite
+def _calls(draw: st.DrawFn) -> tuple[str, str, bool]:
+    """(source, indent of the arguments, one argument per line) of a generated call."""
+    block = draw(st.sampled_from(["", "    ", "\t"]))  # the enclosing block's indent
+    style = draw(st.sampled_from(["one_line", "hanging", "per_line", "aligned"]))
+    args = [_ARGUMENTS[0], *draw(st.lists(st.sampled_from(_ARGUMENTS[1:]), max_size=3))]
+    args += ["**options"] if draw(st.booleans()) else []
+    trailing = "," if draw(st.booleans()) else ""
+    head = f"{block}out = run("
+    if style == "one_line":
+        return f"{head}{', '.join(args)}{trailing})\n", "", False
+    inner = " " * len(head) if style == "aligned" else block + "    "
+    pieces = [a.replace("\n", "\n" + inner) for a in args]
+    comments = [draw(st.sampled_from(["", "  # note"])) for _ in args]
+    opening = "" if style == "aligned" else draw(st.sampled_from(["", "  # open"]))
+    if style == "hanging":  # every argument on one continuation line
+        body = f"{opening}\n{inner}{', '.join(pieces)}{trailing}{comments[-1]}\n{block})"
+        return head + body + "\n", inner, len(pieces) == 1  # one argument: it is on its own line
+    commas = [","] * (len(pieces) - 1) + [trailing]
+    lines = [p + c + note for p, c, note in zip(pieces, commas, comments)]
+    own_line = draw(st.booleans()) or bool(comments[-1])  # `)` on its own line
+    if style == "aligned":
+        end = f"\n{inner})" if own_line else ")"
+        return head + f"\n{inner}".join(lines) + end + "\n", inner, len(pieces) > 1
+    end = f"\n{block})" if own_line else ")"
+    return f"{head}{opening}\n{inner}" + f"\n{inner}".join(lines) + end + "\n", inner, True
+
+
+@settings(max_examples=150, deadline=None)
+@given(_calls())
+def test_generated_layouts_stay_well_formed(case: tuple[str, str, bool]) -> None:
+    source, inner, per_line = case
+    wrapped = ("def f():\n" if source.startswith(("\t", " ")) else "") + source
+    code = _edited(wrapped, _run_call, _opt_out)  # parses, no trailing whitespace
+    added = [line for line in code.splitlines() if "use_file_output" in line]
+    assert len(added) == 1
+    assert code.count("#") == wrapped.count("#")  # no comment lost or copied
+    assert len(code.splitlines()) - len(wrapped.splitlines()) == (1 if per_line else 0)
+    if per_line:  # on its own line at the other arguments' indentation
+        assert added[0].rstrip(",)") == inner + "use_file_output=False"
+    assert _tokens(code.replace("use_file_output=False", "")) == _tokens(wrapped)
+
+
+def _tokens(code: str) -> str:
+    """The code without whitespace and commas: what an insertion must leave in order."""
+    return "".join(code.split()).replace(",", "")
