@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from replicate_migrate.engine.writer import TEMP_SUFFIX, interruptible, write_atomic
+from replicate_migrate.engine.writer import TEMP_SUFFIX, NotWritten, interruptible, write_atomic
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -55,7 +55,7 @@ def test_failed_replace_leaves_original_and_no_temp(
     target = tmp_path / "a.py"
     target.write_bytes(b"old\n")
 
-    def fail(src: str, dst: str) -> None:
+    def fail(src: str, dst: str, **where: object) -> None:
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(os, "replace", fail)
@@ -93,10 +93,10 @@ def test_unwritable_directory_names_it(tmp_path: Path, monkeypatch: pytest.Monke
     if IS_ROOT:  # root writes anywhere: simulate what a read-only directory does
         real_open = os.open
 
-        def deny(path: str, flags: int, mode: int = 0o777) -> int:
+        def deny(path: str, flags: int, mode: int = 0o777, **where: object) -> int:
             if path.endswith(TEMP_SUFFIX):
                 raise PermissionError(13, "Permission denied", path)
-            return real_open(path, flags, mode)
+            return real_open(path, flags, mode, **where)  # type: ignore[arg-type]
 
         monkeypatch.setattr(os, "open", deny)
     else:
@@ -110,6 +110,115 @@ def test_unwritable_directory_names_it(tmp_path: Path, monkeypatch: pytest.Monke
     assert "a.py" in str(info.value)
     assert target.read_bytes() == b"old\n"
     assert temp_files(tmp_path) == []
+
+
+def read(path: Path) -> tuple[bytes, os.stat_result]:
+    """What the pipeline keeps of a file it reads: its bytes and its identity."""
+    return path.read_bytes(), path.stat()
+
+
+def test_file_changed_since_reading_is_kept(tmp_path: Path) -> None:
+    target = tmp_path / "a.py"
+    target.write_bytes(b"old\n")
+    original, identity = read(target)
+    target.write_bytes(b"old\n# edited\n")
+    with pytest.raises(NotWritten, match="^changed while migrating$"):
+        write_atomic(target, b"new\n", original=original, read_stat=identity)
+    assert target.read_bytes() == b"old\n# edited\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_edit_landing_just_before_the_replace_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "a.py"
+    target.write_bytes(b"old\n")
+    original, identity = read(target)
+    real_fsync = os.fsync
+
+    def edit_then_fsync(fd: int) -> None:
+        # The last step before the rename: an editor saving in place right now.
+        with open(target, "r+b") as f:
+            f.write(b"new")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", edit_then_fsync)
+    with pytest.raises(NotWritten, match="changed while migrating"):
+        write_atomic(target, b"migrated\n", original=original, read_stat=identity)
+    assert target.read_bytes() == b"new\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_file_swapped_for_a_symlink_is_not_written_through(tmp_path: Path) -> None:
+    target, outside = tmp_path / "a.py", tmp_path / "outside.py"
+    target.write_bytes(b"old\n")
+    outside.write_bytes(b"old\n")
+    original, identity = read(target)
+    target.unlink()
+    target.symlink_to(outside)
+    with pytest.raises(NotWritten, match="changed while migrating .*no longer the file"):
+        write_atomic(target, b"new\n", original=original, read_stat=identity)
+    assert outside.read_bytes() == b"old\n"
+    assert target.is_symlink()
+    assert temp_files(tmp_path) == []
+
+
+def test_symlink_swapped_in_just_before_the_replace_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target, outside = tmp_path / "a.py", tmp_path / "outside.py"
+    target.write_bytes(b"old\n")
+    outside.write_bytes(b"old\n")
+    original, identity = read(target)
+    real_fsync = os.fsync
+
+    def swap_then_fsync(fd: int) -> None:
+        (tmp_path / "link").symlink_to(outside)
+        os.replace(tmp_path / "link", target)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", swap_then_fsync)
+    with pytest.raises(NotWritten, match="changed while migrating .*symbolic link"):
+        write_atomic(target, b"new\n", original=original, read_stat=identity)
+    assert target.is_symlink()
+    assert outside.read_bytes() == b"old\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_file_replaced_by_another_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "a.py"
+    target.write_bytes(b"old\n")
+    original, identity = read(target)
+    (tmp_path / "b.py").write_bytes(b"old\n")
+    os.replace(tmp_path / "b.py", target)
+    with pytest.raises(NotWritten, match="changed while migrating"):
+        write_atomic(target, b"new\n", original=original, read_stat=identity)
+    assert target.read_bytes() == b"old\n"
+
+
+def test_hard_linked_file_is_refused_and_the_link_kept(tmp_path: Path) -> None:
+    target, twin = tmp_path / "a.py", tmp_path / "b.py"
+    target.write_bytes(b"old\n")
+    os.link(target, twin)
+    with pytest.raises(NotWritten, match="^has 2 hard links"):
+        write_atomic(target, b"new\n")
+    assert target.read_bytes() == twin.read_bytes() == b"old\n"
+    assert target.stat().st_ino == twin.stat().st_ino
+    assert temp_files(tmp_path) == []
+
+
+def test_extended_attributes_are_copied(tmp_path: Path) -> None:
+    target = tmp_path / "a.py"
+    target.write_bytes(b"old\n")
+    try:
+        os.setxattr(target, "user.one", b"1")
+        os.setxattr(target, "user.two", b"\x00binary")
+    except (AttributeError, OSError):
+        pytest.skip("no user extended attributes on this file system")
+    write_atomic(target, b"new\n")
+    assert target.read_bytes() == b"new\n"
+    assert os.getxattr(target, "user.one") == b"1"
+    assert os.getxattr(target, "user.two") == b"\x00binary"
 
 
 def test_interruptible_turns_sigterm_into_keyboard_interrupt() -> None:
