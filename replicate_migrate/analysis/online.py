@@ -9,12 +9,9 @@ token or credentials embedded in the base URL.
 from __future__ import annotations
 
 import email.utils
-import hashlib
 import json
 import os
 import random
-import re
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -29,11 +26,11 @@ import httpx
 from replicate_migrate import __version__
 from replicate_migrate.analysis.models import (
     ModelFacts,
-    OutputKind,
     as_cog_version_schema,
     kind_from_schema,
     split_ref,
 )
+from replicate_migrate.analysis.online_cache import read_cache, write_cache
 from replicate_migrate.analysis.online_limits import (
     ACCEPT_ENCODING,
     OutOfTime,
@@ -45,7 +42,6 @@ from replicate_migrate.analysis.online_limits import (
 __all__ = ["LookupResult", "base_url_from_env", "lookup_models", "token_from_env"]
 
 DEFAULT_BASE_URL = "https://api.replicate.com"
-_CACHE_FORMAT = 1  # bump when the cached fields or kind_from_schema's answers change
 
 
 @dataclass(frozen=True)
@@ -195,7 +191,7 @@ def _from_cache(
         if split_ref(ref) is None:
             session.warn(order, f"{ref!r}: not a model reference (owner/name[:version])")
             continue
-        cached = _read_cache(cache_dir, ref, ttl, now) if cache_dir else None
+        cached = read_cache(cache_dir, ref, ttl, now) if cache_dir else None
         if cached is None:
             todo.append((order, ref))
         else:
@@ -209,7 +205,10 @@ def _resolve(
     try:
         found = _fetch(session, order, ref)
         if found is not None and cache_dir is not None:
-            _write_cache(session, cache_dir, ref, found)
+            try:
+                write_cache(cache_dir, ref, found)
+            except OSError as exc:
+                session.warn(-1, f"cannot write the lookup cache in {cache_dir}: {exc}")
         return ref, found
     except Exception as exc:  # noqa: BLE001 - one broken lookup must not sink the others
         session.warn(order, f"{ref}: lookup failed: {type(exc).__name__}: {exc}")
@@ -273,7 +272,10 @@ def _get(session: _Session, order: int, ref: str, path: str) -> bytes | None:
         pause = min(_delay(policy, attempt, response), max(0.0, session.deadline - time.monotonic()))
         if attempt < policy.retries and session.stopped.wait(pause):
             return None
-    session.warn(order, f"{ref}: {problem} after {policy.retries + 1} attempts; giving up")
+    if time.monotonic() >= session.deadline:  # the last attempt timed out at the deadline
+        session.out_of_time()
+    else:
+        session.warn(order, f"{ref}: {problem} after {policy.retries + 1} attempts; giving up")
     return None
 
 
@@ -332,50 +334,3 @@ def _retry_after(value: str | None) -> float | None:
 
 def _get_key(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, Mapping) else None
-
-
-def _cache_path(cache_dir: Path, ref: str) -> Path:
-    key = ref.lower()
-    readable = re.sub(r"[^a-z0-9._-]+", "_", key)[:80]
-    # The hash keeps refs that sanitize alike (a/b_c, a_b/c) in separate files.
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
-    return cache_dir / f"{readable}-{digest}.json"
-
-
-def _read_cache(cache_dir: Path, ref: str, ttl_seconds: float, now: float) -> ModelFacts | None:
-    """A fresh cached answer for ``ref``, or None when absent, stale or unreadable."""
-    try:
-        data = json.loads(_cache_path(cache_dir, ref).read_text(encoding="utf-8"))
-        if data["format"] != _CACHE_FORMAT or data["ref"] != ref.lower():
-            return None
-        if not 0 <= now - float(data["fetched_at"]) < ttl_seconds:
-            return None
-        file_keys = frozenset(str(k) for k in data["file_keys"])
-        list_keys = frozenset(str(k) for k in data["list_keys"])
-        return ModelFacts(OutputKind(data["kind"]), "cache", file_keys, list_keys)
-    except Exception:  # noqa: BLE001 - a corrupt or foreign cache file is just a miss
-        return None
-
-
-def _write_cache(session: _Session, cache_dir: Path, ref: str, facts: ModelFacts) -> None:
-    record = {
-        "format": _CACHE_FORMAT,
-        "ref": ref.lower(),
-        "fetched_at": time.time(),
-        "kind": facts.kind.value,
-        "file_keys": sorted(facts.file_keys),
-        "list_keys": sorted(facts.list_keys),
-    }
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a concurrent run never reads half a file.
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(record, handle)
-            os.replace(tmp, _cache_path(cache_dir, ref))
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError as exc:
-        session.warn(-1, f"cannot write the lookup cache in {cache_dir}: {exc}")
