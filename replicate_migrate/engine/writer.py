@@ -95,7 +95,8 @@ def _directory(path: str) -> Iterator[int | None]:
     if not _HAS_DIR_FD:
         yield None
         return
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    # O_PATH where there is one: the directory need not be readable, only searchable.
+    fd = os.open(path, getattr(os, "O_PATH", os.O_RDONLY) | getattr(os, "O_DIRECTORY", 0))
     try:
         yield fd
     finally:

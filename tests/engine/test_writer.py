@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from replicate_migrate.engine import writer
 from replicate_migrate.engine.writer import TEMP_SUFFIX, NotWritten, interruptible, write_atomic
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -219,6 +220,26 @@ def test_extended_attributes_are_copied(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new\n"
     assert os.getxattr(target, "user.one") == b"1"
     assert os.getxattr(target, "user.two") == b"\x00binary"
+
+
+def test_checks_hold_where_there_is_no_dir_fd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows has no dir_fd: the same checks on whole paths.
+    monkeypatch.setattr(writer, "_HAS_DIR_FD", False)
+    target, outside = tmp_path / "a.py", tmp_path / "outside.py"
+    target.write_bytes(b"old\n")
+    outside.write_bytes(b"old\n")
+    original, identity = read(target)
+    write_atomic(target, b"new\n", original=original, read_stat=identity)
+    assert target.read_bytes() == b"new\n"
+    original, identity = read(target)
+    target.unlink()
+    target.symlink_to(outside)
+    with pytest.raises(NotWritten, match="changed while migrating"):
+        write_atomic(target, b"newer\n", original=original, read_stat=identity)
+    assert outside.read_bytes() == b"old\n"
+    assert temp_files(tmp_path) == []
 
 
 def test_interruptible_turns_sigterm_into_keyboard_interrupt() -> None:
