@@ -162,15 +162,21 @@ def test_hard_linked_file_is_left_alone_with_a_report_line(tmp_path: Path, run_c
     ]
 
 
-def test_symlink_named_on_the_command_line_migrates_its_target(tmp_path: Path, run_cli: RunCli) -> None:
-    (tmp_path / "real.py").write_bytes(SOURCE)
-    (tmp_path / "link.py").symlink_to("real.py")
+def test_symlink_named_on_the_command_line_is_not_written_through(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "real.py").write_bytes(SOURCE)
+    (tmp_path / "link.py").symlink_to("outside/real.py")
 
     result = run_cli("--fix", "link.py", cwd=tmp_path)
 
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert (tmp_path / "link.py").is_symlink()
-    assert (tmp_path / "real.py").read_bytes() == MIGRATED
+    assert (tmp_path / "outside" / "real.py").read_bytes() == SOURCE
+    (line,) = error_lines(result)
+    assert line.startswith("link.py: error: is a symbolic link"), line
+    assert "Traceback" not in result.stderr
 
 
 def test_extended_attributes_are_kept(tmp_path: Path, run_cli: RunCli) -> None:

@@ -1,8 +1,9 @@
 """The only code that writes users' files: whole new content or the old file, never half.
 
 A file is replaced only while it is still the one that was read: the same regular file
-(device and inode), with one name, the same size, mtime and bytes. Anything else is left
-as it is and said why, so no edit made meanwhile is lost and no swapped-in link is followed.
+(device and inode), not a symbolic link, with one name, the same size, mtime and bytes.
+Anything else is left as it is and said why, so no edit made meanwhile is lost and no
+file outside the tree is written through a link.
 """
 
 from __future__ import annotations
@@ -50,19 +51,19 @@ def write_atomic(
 
     `original` and `read_stat` are the file's bytes and os.stat() when it was read; the
     file is replaced only while it is still exactly that, checked last just before the
-    rename, else NotWritten. So is a file with several hard links: a rename would leave
-    the other names with the old text. A symbolic link given as `path` is kept and its
-    target written, when that target is the file that was read.
+    rename, else NotWritten. So is a symbolic link (its target may be anywhere), and a file
+    with several hard links (a rename would leave the other names with the old text).
+    Links among the directories above `path` are followed: that is how it was reached.
 
     On any exception, KeyboardInterrupt included, the temporary file is removed, the
     original is untouched, and the exception propagates (an OSError names the file or
     directory at fault).
     """
-    target = os.path.realpath(path)
-    directory, name = os.path.split(target)
+    given, name = os.path.split(os.path.abspath(path))
+    directory = os.path.realpath(given)
     with _directory(directory) as dir_fd:
-        where = name if dir_fd is not None else target
-        fd = _open_current(where, dir_fd)
+        where = name if dir_fd is not None else os.path.join(directory, name)
+        fd = _open_current(where, dir_fd, read_stat)
         try:
             current = os.fstat(fd)
             _check_is_the_file_read(current, read_stat)
@@ -103,13 +104,26 @@ def _directory(path: str) -> Iterator[int | None]:
         os.close(fd)
 
 
-def _open_current(where: str, dir_fd: int | None) -> int:
+def _open_current(where: str, dir_fd: int | None, read: os.stat_result | None) -> int:
+    if not _NOFOLLOW and os.path.islink(where):  # no O_NOFOLLOW: the narrower check
+        raise NotWritten(_link_reason(where, read))
     try:
         return os.open(where, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY, dir_fd=dir_fd)
     except OSError as e:
         if _NOFOLLOW and e.errno in _LINK_ERRNOS:
-            raise NotWritten(f"{CHANGED} (now a symbolic link)") from e
+            raise NotWritten(_link_reason(where, read, dir_fd)) from e
         raise
+
+
+def _link_reason(where: str, read: os.stat_result | None, dir_fd: int | None = None) -> str:
+    """A link that was read through (named on the command line) or one swapped in since."""
+    try:
+        target = os.stat(where, dir_fd=dir_fd)
+    except OSError:
+        target = None
+    if read is not None and target is not None and _identity(target) == _identity(read):
+        return "is a symbolic link (--fix does not write through links: name the file it points to)"
+    return f"{CHANGED} (now a symbolic link)" if read is not None else "is a symbolic link"
 
 
 def _check_is_the_file_read(current: os.stat_result, read: os.stat_result | None) -> None:

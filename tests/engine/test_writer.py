@@ -38,15 +38,28 @@ def test_mode_is_kept(tmp_path: Path, mode: int) -> None:
     assert target.stat().st_mode & 0o7777 == mode
 
 
-def test_symlink_target_written_and_link_kept(tmp_path: Path) -> None:
+def test_symlink_is_not_written_through(tmp_path: Path) -> None:
     real = tmp_path / "real" / "a.py"
     real.parent.mkdir()
     real.write_bytes(b"old\n")
     link = tmp_path / "link.py"
     link.symlink_to(os.path.relpath(real, tmp_path))
-    write_atomic(link, b"new\n")
+    with pytest.raises(NotWritten, match="^is a symbolic link"):
+        write_atomic(link, b"new\n", original=b"old\n", read_stat=link.stat())
     assert link.is_symlink()
+    assert real.read_bytes() == b"old\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_symlinked_directory_above_the_file_is_followed(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "a.py"
+    real.parent.mkdir()
+    real.write_bytes(b"old\n")
+    (tmp_path / "project").symlink_to(real.parent, target_is_directory=True)
+    target = tmp_path / "project" / "a.py"
+    write_atomic(target, b"new\n", original=b"old\n", read_stat=target.stat())
     assert real.read_bytes() == b"new\n"
+    assert (tmp_path / "project").is_symlink()
     assert temp_files(tmp_path) == []
 
 
@@ -157,7 +170,7 @@ def test_file_swapped_for_a_symlink_is_not_written_through(tmp_path: Path) -> No
     original, identity = read(target)
     target.unlink()
     target.symlink_to(outside)
-    with pytest.raises(NotWritten, match="changed while migrating .*no longer the file"):
+    with pytest.raises(NotWritten, match="changed while migrating .*symbolic link"):
         write_atomic(target, b"new\n", original=original, read_stat=identity)
     assert outside.read_bytes() == b"old\n"
     assert target.is_symlink()
