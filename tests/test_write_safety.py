@@ -27,16 +27,18 @@ RunCli = Callable[..., subprocess.CompletedProcess[str]]  # the run_cli fixture,
 DRIVER = textwrap.dedent(
     """
     import sys
-    from replicate_migrate import cli
+    from replicate_migrate.engine import pipeline
 
-    analyse = cli.migrate_paths
+    analyse = pipeline.migrate_paths
 
     def analyse_then_meddle(*args, **kwargs):
         outcome = analyse(*args, **kwargs)
         exec(sys.argv[1])
         return outcome
 
-    cli.migrate_paths = analyse_then_meddle
+    pipeline.migrate_paths = analyse_then_meddle  # before cli binds the name
+    from replicate_migrate import cli
+
     cli.main(["--no-progress", *sys.argv[2:]])
     """
 )
@@ -195,8 +197,9 @@ def test_extended_attributes_are_kept(tmp_path: Path, run_cli: RunCli) -> None:
 
 
 def test_unmeddled_driver_writes(tmp_path: Path) -> None:
-    # The driver itself must not be what makes the tests above fail.
+    # The driver itself must not be what makes the tests above fail, and its step must run.
     (tmp_path / "app.py").write_bytes(SOURCE)
-    result = run_meddled("pass", "--fix", ".", cwd=tmp_path)
+    result = run_meddled("Path('step-ran').touch()", "--fix", "app.py", cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert (tmp_path / "app.py").read_bytes() == MIGRATED
+    assert (tmp_path / "step-ran").exists()
