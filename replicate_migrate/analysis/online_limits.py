@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 import zlib
-from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -26,20 +27,18 @@ class Redactor:
     """Removes the token and any credentials in the base URL from text meant for people."""
 
     def __init__(self, token: str | None, base_url: str) -> None:
-        parts = _split(base_url)
-        user = parts.username if parts else None
-        password = parts.password if parts else None
-        found = {token, user, password, unquote(user or ""), unquote(password or "")}
-        if user is not None or password is not None:
-            # With credentials in the URL httpx sends them as Basic auth: that is a secret too.
-            pair = f"{unquote(user or '')}:{unquote(password or '')}".encode()
+        found = {token, *(token or "").splitlines()}
+        # Found by hand, not by a URL parser: a URL too malformed to parse may still hold them.
+        userinfo = re.search(r"//([^/?#]*)@", base_url)
+        if userinfo:
+            user, _, password = userinfo[1].partition(":")
+            found |= {userinfo[1], user, password, unquote(user), unquote(password)}
+            # httpx sends URL credentials as Basic auth: an error quoting it leaks them too.
+            pair = f"{unquote(user)}:{unquote(password)}".encode()
             found.add(base64.b64encode(pair).decode())
-            found.add(parts.netloc.rpartition("@")[0] if parts else None)
-        if token:
-            found.update(line for line in token.splitlines() if line.strip())
         # Longest first, so a secret containing another is removed whole.
-        self.secrets = sorted((s for s in found if s), key=len, reverse=True)
-        self.public_url = self.redact(_public(parts) if parts else "REPLICATE_BASE_URL")
+        self.secrets = sorted((s for s in found if s and s.strip()), key=len, reverse=True)
+        self.public_url = self.redact(_public(base_url))
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -47,17 +46,12 @@ class Redactor:
         return text
 
 
-def _split(url: str) -> SplitResult | None:
+def _public(url: str) -> str:
+    """The URL without user, password, query or fragment: what a warning may show."""
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
-        return None
-    return parts
-
-
-def _public(parts: SplitResult) -> str:
-    """The URL without user, password, query or fragment: what a warning may show."""
+        return "REPLICATE_BASE_URL"
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 

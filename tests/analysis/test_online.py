@@ -491,3 +491,19 @@ def test_credentials_are_never_echoed_in_warnings() -> None:
     text = "\n".join(result.warnings)
     assert not [secret for secret in SECRETS if secret in text], text
     assert "https://api.test/base" in text
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://us3r-s3cret:pw-s3cret@api.test:badport/v",
+        "https://us3r-s3cret:pw-s3cret@[::1/v",
+        "https://us3r-s3cret:pw%2Ds3cret@api.test/v",
+    ],
+)
+def test_malformed_or_encoded_credentials_are_not_echoed(base: str) -> None:
+    script = Script({})
+    result = lookup_models(["o/n"], token="r8_t0ken-s3cret", base_url=base, cache_dir=None,
+                           transport=mock(script), retries=0)
+    text = "\n".join(result.warnings)
+    assert result.warnings and "s3cret" not in text, text
