@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -194,7 +194,7 @@ def _finish(outcome: RunOutcome, settings: dict[str, object], options: Options) 
     fmt = str(settings.get("format", "text"))
     results = list(outcome.results)
     if options.fix:
-        results = _write(results, outcome.read_stats)
+        results = _write(results, outcome)
     elif fmt == "text" or settings.get("output"):
         color = settings.get("color")
         use_color = sys.stdout.isatty() if color is None else bool(color)
@@ -205,7 +205,7 @@ def _finish(outcome: RunOutcome, settings: dict[str, object], options: Options) 
     return _exit_code(results)
 
 
-def _write(results: list[FileResult], read_stats: Mapping[str, os.stat_result]) -> list[FileResult]:
+def _write(results: list[FileResult], outcome: RunOutcome) -> list[FileResult]:
     """Write changed files atomically, each only while it is still the file that was read.
 
     A file that cannot be written, or that changed meanwhile, becomes an error and is left as it is.
@@ -220,9 +220,10 @@ def _write(results: list[FileResult], read_stats: Mapping[str, os.stat_result]) 
     with interruptible():
         for result in results:
             if result.changed and result.migrated is not None:
-                stat = read_stats.get(result.path)
+                stat = outcome.read_stats.get(result.path)
                 try:
-                    write_atomic(Path(result.path), result.migrated, original=result.original, read_stat=stat)
+                    write_atomic(Path(result.path), result.migrated, original=result.original,
+                                 read_stat=stat, trees=outcome.trees)
                 except (OSError, NotWritten) as error:
                     message = _not_written(result.path, error)
                     result = FileResult(result.path, result.original, None, result.findings, message)

@@ -22,34 +22,40 @@ SOURCE = (
 MIGRATED = SOURCE.replace(b"output[0],", b"output[0].url,")
 RunCli = Callable[..., subprocess.CompletedProcess[str]]  # the run_cli fixture, conftest.py
 
-# The command line with one step run between the analysis and the writes: the moment an
-# editor, a formatter or a second run could touch the tree.
+# The command line with one step run after a stage: after the analysis (before the
+# writes) or after discovery (before the reads), the moments an editor, a formatter or a
+# second run could touch the tree.
 DRIVER = textwrap.dedent(
     """
     import sys
+    from replicate_migrate import discovery
     from replicate_migrate.engine import pipeline
 
-    analyse = pipeline.migrate_paths
+    stage, step = sys.argv[1:3]
+    module, name = (pipeline, "migrate_paths") if stage == "analysis" else (discovery, "discover")
+    run_stage = getattr(module, name)
 
-    def analyse_then_meddle(*args, **kwargs):
-        outcome = analyse(*args, **kwargs)
-        exec(sys.argv[1])
-        return outcome
+    def run_then_meddle(*args, **kwargs):
+        done = run_stage(*args, **kwargs)
+        exec(step)
+        return done
 
-    pipeline.migrate_paths = analyse_then_meddle  # before cli binds the name
+    setattr(module, name, run_then_meddle)  # before cli binds the name
     from replicate_migrate import cli
 
-    cli.main(["--no-progress", *sys.argv[2:]])
+    cli.main(["--no-progress", *sys.argv[3:]])
     """
 )
 
 
-def run_meddled(meddle: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The CLI in a subprocess, with `meddle` (Python, `os` and `Path` at hand) run between
-    the analysis and the writes."""
+def run_meddled(
+    meddle: str, *args: str, cwd: Path, after: str = "analysis"
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a subprocess, with `meddle` (Python, `os` and `Path` at hand) run after
+    the stage `after`: "analysis" (so before the writes) or "discovery" (before the reads)."""
     step = "import os, shutil\nfrom pathlib import Path\n" + textwrap.dedent(meddle)
     return subprocess.run(
-        [sys.executable, "-c", DRIVER, step, *args],
+        [sys.executable, "-c", DRIVER, after, step, *args],
         cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
     )
 
@@ -134,6 +140,29 @@ def test_directory_swapped_for_a_symlink_does_not_write_outside(tmp_path: Path) 
     assert (tree / "pkg.old" / "app.py").read_bytes() == SOURCE
     assert len(error_lines(result)) == 1
     assert no_temp_files(tmp_path)
+
+
+@pytest.mark.parametrize("after", ["discovery", "analysis"])
+def test_directory_swapped_before_reading_does_not_write_outside(
+    tmp_path: Path, after: str
+) -> None:
+    tree, outside = tmp_path / "tree", tmp_path / "outside"
+    (tree / "pkg").mkdir(parents=True)
+    (outside / "pkg").mkdir(parents=True)
+    (tree / "pkg" / "app.py").write_bytes(SOURCE)
+    (tree / "own.py").write_bytes(SOURCE)
+    (outside / "pkg" / "app.py").write_bytes(SOURCE + b"# outside\n")
+    meddle = f"""
+        os.rename('tree/pkg', 'tree/pkg.old')
+        os.symlink({str(outside / 'pkg')!r}, 'tree/pkg', target_is_directory=True)
+    """
+    result = run_meddled(meddle, "--fix", "tree", cwd=tmp_path, after=after)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (outside / "pkg" / "app.py").read_bytes() == SOURCE + b"# outside\n"
+    assert (tree / "own.py").read_bytes() == MIGRATED
+    (line,) = error_lines(result)
+    assert line.startswith("tree/pkg/app.py: error: changed while migrating"), line
 
 
 def test_file_swapped_for_a_fifo_is_not_opened_blocking(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ class RunOutcome:
     scanned: int  # files discovered
     # Each file's os.fstat() as it was read: --fix replaces only that very file.
     read_stats: Mapping[str, os.stat_result] = field(default_factory=dict)
+    trees: tuple[str, ...] = ()  # real paths of the directories given: --fix writes only there
 
 
 def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | None = None) -> RunOutcome:
@@ -38,6 +39,7 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
     # The workers start first: they load LibCST while this process walks the tree, and
     # analyse the first files while it reads the rest.
     explicit_file = len(paths) == 1 and paths[0].is_file()
+    trees = _trees(paths)  # before discovery: a link swapped in later does not move them
     with _few_collections(), Pool(1 if explicit_file else _workers(options)) as pool:
         from replicate_migrate.discovery import DEFAULT_EXCLUDES, discover  # after the fork
 
@@ -57,7 +59,7 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
             except OSError as error:
                 errors.append(FileResult(str(file), b"", error=f"{file}: cannot read: {error.strerror}"))
         outcome = run.finish(progress)
-    return RunOutcome((*errors, *outcome.results), outcome.warnings, len(found.files), read_stats)
+    return RunOutcome((*errors, *outcome.results), outcome.warnings, len(found.files), read_stats, trees)
 
 
 def migrate_sources(
@@ -69,6 +71,14 @@ def migrate_sources(
         for path, data in sources:
             run.add(path, data)
         return run.finish(progress)
+
+
+def _trees(paths: Sequence[Path]) -> tuple[str, ...]:
+    """Each given directory's real path, or the real path of a given file's directory."""
+    return tuple(
+        os.path.realpath(path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path)))
+        for path in paths
+    )
 
 
 def _read(path: str, stats: dict[str, os.stat_result]) -> bytes:

@@ -14,7 +14,7 @@ import secrets
 import signal
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import FrameType
@@ -31,6 +31,9 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 # What open(O_NOFOLLOW) fails with on a symbolic link: Linux, FreeBSD, NetBSD.
 _LINK_ERRNOS = {errno.ELOOP, errno.EMLINK, getattr(errno, "EFTYPE", errno.ELOOP)}
+# O_PATH where there is one: a directory need not be readable, only searchable.
+_DIRECTORY = getattr(os, "O_PATH", os.O_RDONLY) | getattr(os, "O_DIRECTORY", 0)
+_OUT_OF_TREE = f"{CHANGED} (a directory above it is now a symbolic link)"
 
 
 class NotWritten(Exception):
@@ -46,6 +49,7 @@ def write_atomic(
     *,
     original: bytes | None = None,
     read_stat: os.stat_result | None = None,
+    trees: Sequence[str] = (),
 ) -> None:
     """Replace the file at `path` with `data` atomically, keeping owner, mode and xattrs.
 
@@ -54,6 +58,8 @@ def write_atomic(
     rename, else NotWritten. So is a symbolic link (its target may be anywhere), and a file
     with several hard links (a rename would leave the other names with the old text).
     Links among the directories above `path` are followed: that is how it was reached.
+    `trees` are the real paths of the directories the run was given: when there are any,
+    the file must be in one of them, reached from it without a link (as discovery walks).
 
     On any exception, KeyboardInterrupt included, the temporary file is removed, the
     original is untouched, and the exception propagates (an OSError names the file or
@@ -61,7 +67,7 @@ def write_atomic(
     """
     given, name = os.path.split(os.path.abspath(path))
     directory = os.path.realpath(given)
-    with _directory(directory) as dir_fd:
+    with _directory(directory, trees) as dir_fd:
         where = name if dir_fd is not None else os.path.join(directory, name)
         fd = _open_current(where, dir_fd, read_stat)
         try:
@@ -92,16 +98,46 @@ class _Swap:
 
 
 @contextmanager
-def _directory(path: str) -> Iterator[int | None]:
+def _directory(path: str, trees: Sequence[str]) -> Iterator[int | None]:
+    """The file's directory, opened; None where the platform has no dir_fd."""
+    tree = _tree_of(path, trees) if trees else path
+    if tree is None:
+        raise NotWritten(_OUT_OF_TREE)  # realpath() left the tree: a directory became a link
     if not _HAS_DIR_FD:
         yield None
         return
-    # O_PATH where there is one: the directory need not be readable, only searchable.
-    fd = os.open(path, getattr(os, "O_PATH", os.O_RDONLY) | getattr(os, "O_DIRECTORY", 0))
+    fd = _open_below(tree, path)
     try:
         yield fd
     finally:
         os.close(fd)
+
+
+def _tree_of(path: str, trees: Sequence[str]) -> str | None:
+    """The longest of `trees` that holds `path`, or None."""
+    key = os.path.normcase(path)
+    holding = [
+        tree for tree in trees
+        if key == os.path.normcase(tree) or key.startswith(os.path.normcase(tree).rstrip(os.sep) + os.sep)
+    ]
+    return max(holding, key=len, default=None)
+
+
+def _open_below(tree: str, path: str) -> int:
+    """`path` opened from `tree` one directory at a time, following no link below `tree`."""
+    fd = os.open(tree, _DIRECTORY)
+    parts = os.path.relpath(path, tree).split(os.sep) if path != tree else []
+    for part in parts:
+        try:
+            below = os.open(part, _DIRECTORY | _NOFOLLOW, dir_fd=fd)
+        except OSError as e:
+            if e.errno in _LINK_ERRNOS or e.errno == errno.ENOTDIR:
+                raise NotWritten(_OUT_OF_TREE) from e
+            raise
+        finally:
+            os.close(fd)
+        fd = below
+    return fd
 
 
 def _open_current(where: str, dir_fd: int | None, read: os.stat_result | None) -> int:

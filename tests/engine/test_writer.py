@@ -235,6 +235,49 @@ def test_extended_attributes_are_copied(tmp_path: Path) -> None:
     assert os.getxattr(target, "user.two") == b"\x00binary"
 
 
+def test_directory_turned_link_out_of_the_tree_is_refused(tmp_path: Path) -> None:
+    tree, outside = tmp_path / "tree", tmp_path / "outside"
+    (tree / "pkg").mkdir(parents=True)
+    (outside / "pkg").mkdir(parents=True)
+    (outside / "pkg" / "a.py").write_bytes(b"old\n")
+    (tree / "pkg").rmdir()
+    (tree / "pkg").symlink_to(outside / "pkg", target_is_directory=True)
+    target = tree / "pkg" / "a.py"
+    # Read through the link, as a read after the swap would: only the tree tells.
+    original, identity = read(target)
+    with pytest.raises(NotWritten, match="a directory above it is now a symbolic link"):
+        write_atomic(target, b"new\n", original=original, read_stat=identity, trees=[str(tree)])
+    assert (outside / "pkg" / "a.py").read_bytes() == b"old\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_link_below_the_tree_is_not_followed_even_if_realpath_missed_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree, outside = tmp_path / "tree", tmp_path / "outside"
+    tree.mkdir()
+    outside.mkdir()
+    (outside / "a.py").write_bytes(b"old\n")
+    (tree / "pkg").symlink_to(outside, target_is_directory=True)
+    target = tree / "pkg" / "a.py"
+    original, identity = read(target)
+    # A swap landing between realpath() and opening the directories.
+    monkeypatch.setattr(os.path, "realpath", lambda path: os.fspath(path))
+    with pytest.raises(NotWritten, match="a directory above it is now a symbolic link"):
+        write_atomic(target, b"new\n", original=original, read_stat=identity, trees=[str(tree)])
+    assert (outside / "a.py").read_bytes() == b"old\n"
+
+
+def test_file_in_a_subdirectory_of_the_tree_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "tree" / "a" / "b" / "c.py"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"old\n")
+    original, identity = read(target)
+    write_atomic(target, b"new\n", original=original, read_stat=identity,
+                 trees=[str(tmp_path / "elsewhere"), str(tmp_path / "tree")])
+    assert target.read_bytes() == b"new\n"
+
+
 def test_checks_hold_where_there_is_no_dir_fd(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
