@@ -194,7 +194,7 @@ def _finish(outcome: RunOutcome, settings: dict[str, object], options: Options) 
     fmt = str(settings.get("format", "text"))
     results = list(outcome.results)
     if options.fix:
-        results = _write(results)
+        results = _write(results, outcome)
     elif fmt == "text" or settings.get("output"):
         color = settings.get("color")
         use_color = sys.stdout.isatty() if color is None else bool(color)
@@ -205,21 +205,36 @@ def _finish(outcome: RunOutcome, settings: dict[str, object], options: Options) 
     return _exit_code(results)
 
 
-def _write(results: list[FileResult]) -> list[FileResult]:
-    """Write changed files atomically; a file that cannot be written becomes an error."""
-    from replicate_migrate.engine.writer import interruptible, write_atomic  # only --fix writes
+def _write(results: list[FileResult], outcome: RunOutcome) -> list[FileResult]:
+    """Write changed files atomically, each only while it is still the file that was read.
+
+    A file that cannot be written, or that changed meanwhile, becomes an error and is left as it is.
+    """
+    from replicate_migrate.engine.writer import (  # only --fix writes
+        NotWritten,
+        interruptible,
+        write_atomic,
+    )
 
     out = []
     with interruptible():
         for result in results:
             if result.changed and result.migrated is not None:
+                stat = outcome.read_stats.get(result.path)
                 try:
-                    write_atomic(Path(result.path), result.migrated)
-                except OSError as error:
-                    message = f"{result.path}: cannot write: {error.strerror or error}"
+                    write_atomic(Path(result.path), result.migrated, original=result.original,
+                                 read_stat=stat, trees=outcome.trees)
+                except (OSError, NotWritten) as error:
+                    message = _not_written(result.path, error)
                     result = FileResult(result.path, result.original, None, result.findings, message)
             out.append(result)
     return out
+
+
+def _not_written(path: str, error: Exception) -> str:
+    if isinstance(error, OSError):
+        return f"{path}: cannot write: {error.strerror or error}"
+    return f"{path}: {error}; left as it is"
 
 
 def _display_path(path: str) -> str:

@@ -72,3 +72,21 @@ def test_server_down_still_finishes_with_a_warning(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert "warning" in done.stderr and "Traceback" not in done.stderr
     assert "use_file_output=False" in done.stdout  # unknown kinds get the text-safe fix
+
+
+def test_credentials_are_echoed_nowhere(tmp_path: Path, server: str) -> None:
+    host = server.removeprefix("http://")
+    (tmp_path / "app.py").write_text(PROGRAM.replace("acme/chatbot", "acme/unknown"))
+    env = {**os.environ, "REPLICATE_BASE_URL": f"http://us3r-s3cret:pw-s3cret@{host}",
+           "REPLICATE_API_TOKEN": "r8_t0ken-s3cret"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "replicate_migrate", "app.py", "--online", *extra,
+             "--cache-dir", str(tmp_path / "cache")],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )
+        for extra in ([], ["--format", "json", "-o", "report.json"])
+    ]
+    seen = "".join(run.stdout + run.stderr for run in runs) + (tmp_path / "report.json").read_text()
+    assert "acme/unknown: not found at" in seen  # the look-up did happen and was reported
+    assert "s3cret" not in seen, seen

@@ -1,22 +1,21 @@
 """Ask the Replicate API for models' output schemas, with an on-disk cache; never raises.
 
 Used for models the bundled catalog does not know. Every failure (no network, a rejected
-token, an unknown model, rate limits that outlast the retries) becomes one warning line.
+token, an unknown model, rate limits that outlast the retries, a server too slow for the
+overall deadline, an answer too large) becomes one warning line, and no warning shows the
+token or credentials embedded in the base URL.
 """
 
 from __future__ import annotations
 
 import email.utils
-import hashlib
 import json
 import os
 import random
-import re
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,16 +26,22 @@ import httpx
 from replicate_migrate import __version__
 from replicate_migrate.analysis.models import (
     ModelFacts,
-    OutputKind,
     as_cog_version_schema,
     kind_from_schema,
     split_ref,
+)
+from replicate_migrate.analysis.online_cache import read_cache, write_cache
+from replicate_migrate.analysis.online_limits import (
+    ACCEPT_ENCODING,
+    OutOfTime,
+    Redactor,
+    TooLarge,
+    read_body,
 )
 
 __all__ = ["LookupResult", "base_url_from_env", "lookup_models", "token_from_env"]
 
 DEFAULT_BASE_URL = "https://api.replicate.com"
-_CACHE_FORMAT = 1  # bump when the cached fields or kind_from_schema's answers change
 
 
 @dataclass(frozen=True)
@@ -62,22 +67,29 @@ class _Policy:
     retries: int
     backoff_seconds: float
     max_wait_seconds: float
+    timeout: float  # per network operation, as httpx counts it
+    deadline_seconds: float  # for all look-ups together
+    max_response_bytes: int  # decoded
 
 
 class _Session:
-    """What the worker threads share: the client, the stop flag and the warnings."""
+    """What the worker threads share: the client, the deadline, the stop flag, the warnings."""
 
-    def __init__(self, client: httpx.Client, base_url: str, policy: _Policy) -> None:
+    def __init__(self, client: httpx.Client, redactor: Redactor, policy: _Policy) -> None:
         self.client = client
-        self.base_url = base_url
+        self.redactor = redactor
+        self.base_url = redactor.public_url  # the only form of it a message may show
         self.policy = policy
+        self.deadline = time.monotonic() + policy.deadline_seconds
         self.stopped = threading.Event()
         self._lock = threading.Lock()
         self._warnings: list[tuple[int, str]] = []
 
     def warn(self, order: int, message: str) -> None:
         with self._lock:
-            self._warnings.append((order, message))
+            # After a stop, what fails is the stop's consequence, already said once.
+            if not self.stopped.is_set():
+                self._warnings.append((order, self.redactor.redact(message)))
 
     def stop(self, message: str) -> None:
         """Record why every remaining lookup is pointless, once, and make them give up."""
@@ -85,7 +97,13 @@ class _Session:
             if self.stopped.is_set():
                 return
             self.stopped.set()
-            self._warnings.append((-1, message))
+            self._warnings.append((-1, self.redactor.redact(message)))
+
+    def out_of_time(self) -> None:
+        self.stop(
+            f"online lookups stopped at their {self.policy.deadline_seconds:g} s deadline "
+            f"({self.base_url} answers too slowly); the models not looked up stay unknown"
+        )
 
     def warnings(self) -> tuple[str, ...]:
         with self._lock:
@@ -106,32 +124,57 @@ def lookup_models(
     transport: httpx.BaseTransport | None = None,
     backoff_seconds: float = 0.5,
     max_wait_seconds: float = 10.0,
+    deadline_seconds: float = 30.0,
+    max_response_bytes: int = 5 << 20,
 ) -> LookupResult:
     """Resolve each ``owner/name[:version]`` ref to its output kind; never raises.
 
     Fresh cache entries (younger than ``ttl_seconds``) are used without a request.
     ``retries`` counts attempts after the first, for 429, 5xx and transport errors.
+    ``timeout`` bounds each network operation, ``deadline_seconds`` all the look-ups
+    together (a server dripping bytes resets a read timeout forever); an answer larger
+    than ``max_response_bytes`` once decompressed is dropped unread.
     """
     unique = list(dict.fromkeys(refs))
     facts: dict[str, ModelFacts] = {}
-    policy = _Policy(max(0, retries), max(0.0, backoff_seconds), max(0.0, max_wait_seconds))
-    headers = {"User-Agent": f"replicate-migrate/{__version__}"}
+    policy = _Policy(
+        max(0, retries), max(0.0, backoff_seconds), max(0.0, max_wait_seconds),
+        timeout, max(0.0, deadline_seconds), max_response_bytes,
+    )
+    redactor = Redactor(token, base_url)
+    headers = {"User-Agent": f"replicate-migrate/{__version__}", "Accept-Encoding": ACCEPT_ENCODING}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
         with httpx.Client(
             base_url=base_url, headers=headers, timeout=timeout, transport=transport
         ) as client:
-            session = _Session(client, base_url, policy)
+            session = _Session(client, redactor, policy)
             todo = _from_cache(unique, cache_dir, ttl_seconds, facts, session)
-            with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-                found = pool.map(lambda item: _resolve(session, cache_dir, *item), todo)
-                fetched = dict(found)
+            fetched = _fetch_all(session, cache_dir, todo, concurrency)
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; say what broke
-        return LookupResult(facts, (f"online lookup failed: {type(exc).__name__}: {exc}",))
+        problem = redactor.redact(f"online lookup failed: {type(exc).__name__}: {exc}")
+        return LookupResult(facts, (problem,))
     ordered = {ref: facts.get(ref) or fetched.get(ref) for ref in unique}
     resolved = {ref: value for ref, value in ordered.items() if value is not None}
     return LookupResult(resolved, session.warnings())
+
+
+def _fetch_all(
+    session: _Session, cache_dir: Path | None, todo: list[tuple[int, str]], concurrency: int
+) -> dict[str, ModelFacts | None]:
+    """The look-ups that finish by the deadline; those still running then are abandoned
+    (they give up at their next network operation, and the client's closing ends them)."""
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+    try:
+        futures = [pool.submit(_resolve, session, cache_dir, order, ref) for order, ref in todo]
+        # A little past the deadline, so a look-up that notices it itself says so first.
+        done, late = wait(futures, timeout=max(0.0, session.deadline - time.monotonic()) + 0.2)
+        if late:
+            session.out_of_time()
+        return dict(future.result() for future in done)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _from_cache(
@@ -148,7 +191,7 @@ def _from_cache(
         if split_ref(ref) is None:
             session.warn(order, f"{ref!r}: not a model reference (owner/name[:version])")
             continue
-        cached = _read_cache(cache_dir, ref, ttl, now) if cache_dir else None
+        cached = read_cache(cache_dir, ref, ttl, now) if cache_dir else None
         if cached is None:
             todo.append((order, ref))
         else:
@@ -162,7 +205,10 @@ def _resolve(
     try:
         found = _fetch(session, order, ref)
         if found is not None and cache_dir is not None:
-            _write_cache(session, cache_dir, ref, found)
+            try:
+                write_cache(cache_dir, ref, found)
+            except OSError as exc:
+                session.warn(-1, f"cannot write the lookup cache in {cache_dir}: {exc}")
         return ref, found
     except Exception as exc:  # noqa: BLE001 - one broken lookup must not sink the others
         session.warn(order, f"{ref}: lookup failed: {type(exc).__name__}: {exc}")
@@ -175,11 +221,11 @@ def _fetch(session: _Session, order: int, ref: str) -> ModelFacts | None:
     path = f"/v1/models/{quote(owner, safe='')}/{quote(name, safe='')}"
     if version is not None:
         path += f"/versions/{quote(version, safe='')}"
-    response = _get(session, order, ref, path)
-    if response is None:
+    body = _get(session, order, ref, path)
+    if body is None:
         return None
     try:
-        payload = response.json()
+        payload = json.loads(body)
     except ValueError:
         session.warn(order, f"{ref}: {session.base_url} answered with something other than JSON")
         return None
@@ -193,8 +239,8 @@ def _fetch(session: _Session, order: int, ref: str) -> ModelFacts | None:
     return ModelFacts(kind, "online", file_keys, list_keys)
 
 
-def _get(session: _Session, order: int, ref: str, path: str) -> httpx.Response | None:
-    """GET with retries; None (after a warning) when there is no usable answer."""
+def _get(session: _Session, order: int, ref: str, path: str) -> bytes | None:
+    """GET with retries: the body of a 200 answer, or None (after a warning)."""
     policy = session.policy
     problem = ""
     for attempt in range(policy.retries + 1):
@@ -202,7 +248,14 @@ def _get(session: _Session, order: int, ref: str, path: str) -> httpx.Response |
             return None
         response: httpx.Response | None = None
         try:
-            response = session.client.get(path)
+            response, body = _request(session, path)
+        except OutOfTime:
+            session.out_of_time()
+            return None
+        except TooLarge:
+            limit = f"{policy.max_response_bytes / (1 << 20):g} MB"
+            session.warn(order, f"{ref}: the answer from {session.base_url} is larger than {limit}; ignored")
+            return None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # A refused or unreachable host rarely heals in seconds: one retry rides out a
             # blip; more would only make every lookup wait while the network is down.
@@ -214,12 +267,28 @@ def _get(session: _Session, order: int, ref: str, path: str) -> httpx.Response |
             problem = f"{type(exc).__name__}: {exc}"
         else:
             if _is_final(session, order, ref, response):
-                return response if response.status_code == 200 else None
+                return body if response.status_code == 200 else None
             problem = f"HTTP {response.status_code}"
-        if attempt < policy.retries and session.stopped.wait(_delay(policy, attempt, response)):
+        pause = min(_delay(policy, attempt, response), max(0.0, session.deadline - time.monotonic()))
+        if attempt < policy.retries and session.stopped.wait(pause):
             return None
-    session.warn(order, f"{ref}: {problem} after {policy.retries + 1} attempts; giving up")
+    if time.monotonic() >= session.deadline:  # the last attempt timed out at the deadline
+        session.out_of_time()
+    else:
+        session.warn(order, f"{ref}: {problem} after {policy.retries + 1} attempts; giving up")
     return None
+
+
+def _request(session: _Session, path: str) -> tuple[httpx.Response, bytes]:
+    """One GET, streamed: no operation waits past the deadline, no body grows past the cap."""
+    remaining = session.deadline - time.monotonic()
+    if remaining <= 0:
+        raise OutOfTime
+    timeout = min(session.policy.timeout, remaining)
+    with session.client.stream("GET", path, timeout=timeout) as response:
+        if response.status_code != 200:
+            return response, b""  # only a 200's body is read; the status says the rest
+        return response, read_body(response, session.policy.max_response_bytes, session.deadline)
 
 
 def _is_final(session: _Session, order: int, ref: str, response: httpx.Response) -> bool:
@@ -265,50 +334,3 @@ def _retry_after(value: str | None) -> float | None:
 
 def _get_key(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, Mapping) else None
-
-
-def _cache_path(cache_dir: Path, ref: str) -> Path:
-    key = ref.lower()
-    readable = re.sub(r"[^a-z0-9._-]+", "_", key)[:80]
-    # The hash keeps refs that sanitize alike (a/b_c, a_b/c) in separate files.
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
-    return cache_dir / f"{readable}-{digest}.json"
-
-
-def _read_cache(cache_dir: Path, ref: str, ttl_seconds: float, now: float) -> ModelFacts | None:
-    """A fresh cached answer for ``ref``, or None when absent, stale or unreadable."""
-    try:
-        data = json.loads(_cache_path(cache_dir, ref).read_text(encoding="utf-8"))
-        if data["format"] != _CACHE_FORMAT or data["ref"] != ref.lower():
-            return None
-        if not 0 <= now - float(data["fetched_at"]) < ttl_seconds:
-            return None
-        file_keys = frozenset(str(k) for k in data["file_keys"])
-        list_keys = frozenset(str(k) for k in data["list_keys"])
-        return ModelFacts(OutputKind(data["kind"]), "cache", file_keys, list_keys)
-    except Exception:  # noqa: BLE001 - a corrupt or foreign cache file is just a miss
-        return None
-
-
-def _write_cache(session: _Session, cache_dir: Path, ref: str, facts: ModelFacts) -> None:
-    record = {
-        "format": _CACHE_FORMAT,
-        "ref": ref.lower(),
-        "fetched_at": time.time(),
-        "kind": facts.kind.value,
-        "file_keys": sorted(facts.file_keys),
-        "list_keys": sorted(facts.list_keys),
-    }
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a concurrent run never reads half a file.
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(record, handle)
-            os.replace(tmp, _cache_path(cache_dir, ref))
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError as exc:
-        session.warn(-1, f"cannot write the lookup cache in {cache_dir}: {exc}")

@@ -6,8 +6,8 @@ import contextlib
 import gc
 import os
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from replicate_migrate.engine.pool import Job, Pool, Progress
@@ -26,6 +26,9 @@ class RunOutcome:
     results: tuple[FileResult, ...]  # files that were analysed, failed, or could not be read
     warnings: tuple[str, ...]  # run-wide problems that did not stop it (online lookups)
     scanned: int  # files discovered
+    # Each file's os.fstat() as it was read: --fix replaces only that very file.
+    read_stats: Mapping[str, os.stat_result] = field(default_factory=dict)
+    trees: tuple[str, ...] = ()  # real paths of the directories given: --fix writes only there
 
 
 def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | None = None) -> RunOutcome:
@@ -36,6 +39,7 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
     # The workers start first: they load LibCST while this process walks the tree, and
     # analyse the first files while it reads the rest.
     explicit_file = len(paths) == 1 and paths[0].is_file()
+    trees = _trees(paths)  # before discovery: a link swapped in later does not move them
     with _few_collections(), Pool(1 if explicit_file else _workers(options)) as pool:
         from replicate_migrate.discovery import DEFAULT_EXCLUDES, discover  # after the fork
 
@@ -48,13 +52,14 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
         )
         errors = [FileResult(path, b"", error=message) for path, message in found.errors]
         run = _Run(options, pool, [str(file) for file in found.files])
+        read_stats: dict[str, os.stat_result] = {}
         for file in found.files:
             try:
-                run.add(str(file), _read(str(file)))
+                run.add(str(file), _read(str(file), read_stats))
             except OSError as error:
                 errors.append(FileResult(str(file), b"", error=f"{file}: cannot read: {error.strerror}"))
         outcome = run.finish(progress)
-    return RunOutcome((*errors, *outcome.results), outcome.warnings, len(found.files))
+    return RunOutcome((*errors, *outcome.results), outcome.warnings, len(found.files), read_stats, trees)
 
 
 def migrate_sources(
@@ -68,10 +73,19 @@ def migrate_sources(
         return run.finish(progress)
 
 
-def _read(path: str) -> bytes:
+def _trees(paths: Sequence[Path]) -> tuple[str, ...]:
+    """Each given directory's real path, or the real path of a given file's directory."""
+    return tuple(
+        os.path.realpath(path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path)))
+        for path in paths
+    )
+
+
+def _read(path: str, stats: dict[str, os.stat_result]) -> bytes:
     # os.read skips the buffered file object: a fifth of the cost of reading a small file.
     fd = os.open(path, os.O_RDONLY)
     try:
+        stats[path] = os.fstat(fd)  # before reading: an edit while reading shows as a change
         chunk = os.read(fd, _READ_SIZE)
         if len(chunk) < _READ_SIZE:  # a short read of a regular file is its end
             return chunk

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -69,7 +72,9 @@ def mock(script: Script) -> httpx.MockTransport:
         if isinstance(body, Exception):
             raise body
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return httpx.Response(status, content=content, headers=headers)
+        # A stream, not content=: httpx would decode content= whole when building the reply,
+        # while a real transport streams it.
+        return httpx.Response(status, stream=httpx.ByteStream(content), headers=headers)
 
     return httpx.MockTransport(handle)
 
@@ -366,3 +371,139 @@ def test_server_down_gives_up_fast_with_one_warning() -> None:
     assert time.monotonic() - started < 3
     assert result.facts == {}
     assert len(result.warnings) == 1 and "cannot reach" in result.warnings[0]
+
+
+# -- hostile servers -------------------------------------------------------------------
+
+
+@pytest.fixture
+def drip() -> Iterator[str]:
+    """A server that answers 200 and then sends one byte every 0.3 s for a minute."""
+    stop = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            for _ in range(200):
+                if stop.wait(0.3):
+                    return
+                self.wfile.write(b" ")
+                self.wfile.flush()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_dripping_server_is_cut_off_at_the_deadline(drip: str) -> None:
+    refs = [f"o/m{i}" for i in range(6)]
+    answer: list[LookupResult] = []
+    # A thread, so that a run which ignores the deadline fails here instead of hanging.
+    worker = threading.Thread(
+        target=lambda: answer.append(
+            lookup_models(refs, token="r8", base_url=drip, cache_dir=None, concurrency=2,
+                          deadline_seconds=1.0)
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=20)  # hang guard, far above the deadline; not a speed assertion
+    assert not worker.is_alive(), "the look-ups outlived their deadline"
+    (result,) = answer
+    assert result.facts == {}
+    assert len(result.warnings) == 1, result.warnings
+    assert "deadline" in result.warnings[0] and drip in result.warnings[0]
+
+
+def gzip_bomb(prefix: bytes, padding: int, suffix: bytes) -> bytes:
+    """Valid JSON once decompressed: `padding` spaces inside; a few hundred KB gzipped."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    chunk = b" " * (1 << 20)
+    parts = [packer.compress(prefix)]
+    parts += [packer.compress(chunk) for _ in range(padding >> 20)]
+    parts += [packer.compress(suffix), packer.flush()]
+    return b"".join(parts)
+
+
+def test_gzip_bomb_is_cut_off_after_decompression() -> None:
+    body = json.dumps(model_body(FILE_LIST)).encode()
+    bomb = gzip_bomb(body[:-1], 256 << 20, b"}")
+    assert len(bomb) < 1 << 20
+    script = Script({"/v1/models/o/n": [(200, bomb, {"Content-Encoding": "gzip"})]})
+    tracemalloc.start()
+    try:
+        result = run(["o/n"], script)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.facts == {}
+    assert len(result.warnings) == 1 and "larger than" in result.warnings[0], result.warnings
+    assert peak < 64 << 20, f"peak {peak >> 20} MB while reading a capped response"
+
+
+def test_small_gzip_answer_is_decoded() -> None:
+    body = gzip_bomb(json.dumps(model_body(FILE_LIST)).encode(), 0, b"")
+    script = Script({"/v1/models/o/n": [(200, body, {"Content-Encoding": "gzip"})]})
+    result = run(["o/n"], script)
+    assert result.warnings == ()
+    assert result.facts["o/n"].kind is OutputKind.FILE_LIST
+
+
+def test_oversized_plain_answer_is_cut_off() -> None:
+    body = json.dumps(model_body(FILE_LIST)).encode()
+    huge = body[:-1] + b" " * (6 << 20) + b"}"
+    result = run(["o/n"], Script({"/v1/models/o/n": [(200, huge, {})]}))
+    assert result.facts == {}
+    assert len(result.warnings) == 1 and "larger than" in result.warnings[0]
+
+
+SECRETS = (
+    "pw-s3cret",
+    "r8_t0ken-s3cret",
+    "us3r-s3cret",
+    base64.b64encode(b"us3r-s3cret:pw-s3cret").decode(),  # the Basic auth httpx derives
+)
+
+
+def test_credentials_are_never_echoed_in_warnings() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/down"):
+            auth = request.headers["Authorization"]
+            raise httpx.ConnectError(f"boom for {request.url} ({auth})")
+        if request.url.path.endswith("/odd"):
+            raise RuntimeError(f"odd {request.url!r}")
+        return httpx.Response(404, json={"detail": "Not found."})
+
+    base = "https://us3r-s3cret:pw-s3cret@api.test/base"
+    result = lookup_models(
+        ["o/missing", "o/odd", "o/down"], token="r8_t0ken-s3cret", base_url=base,
+        cache_dir=None, transport=httpx.MockTransport(handle), retries=0, concurrency=1,
+    )
+    assert len(result.warnings) == 3, result.warnings
+    text = "\n".join(result.warnings)
+    assert not [secret for secret in SECRETS if secret in text], text
+    assert "https://api.test/base" in text
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://us3r-s3cret:pw-s3cret@api.test:badport/v",
+        "https://us3r-s3cret:pw-s3cret@[::1/v",
+        "https://us3r-s3cret:pw%2Ds3cret@api.test/v",
+    ],
+)
+def test_malformed_or_encoded_credentials_are_not_echoed(base: str) -> None:
+    script = Script({})
+    result = lookup_models(["o/n"], token="r8_t0ken-s3cret", base_url=base, cache_dir=None,
+                           transport=mock(script), retries=0)
+    text = "\n".join(result.warnings)
+    assert result.warnings and "s3cret" not in text, text
