@@ -32,7 +32,13 @@ def results_of(values: Values) -> list[Result]:
 
 
 def step_all(values: Values, step: str, origin: int | None = None) -> Values:
-    """Every tracked value one step further; untracked values stay untracked."""
+    """Every tracked value one step further; untracked values stay untracked.
+
+    `origin`, the expression taking the step, can take a `.url` fix only when it
+    holds nothing else (not another call's result, not another branch's value).
+    """
+    if len(values) != 1:
+        origin = None
     out: set[Value] = set()
     for v in values:
         if isinstance(v, Result):
@@ -109,6 +115,8 @@ class Evaluator:
         out: set[Value] = set()
         for value in base:
             out |= self.attribute_of(node, value, attr)
+        if results_of(base):
+            self.use_attribute(node, base, attr)
         return frozenset(out) or NOTHING
 
     def attribute_of(self, node: cst.Attribute, value: Value, attr: str) -> Values:
@@ -124,8 +132,6 @@ class Evaluator:
                 return attrs[attr]
             method = self.rec.functions.get(f"{value.qualname}.{attr}")
             return frozenset({method}) if method else NOTHING
-        if isinstance(value, Result):
-            self.use_attribute(node, value, attr)
         return NOTHING
 
     def qual_attribute(self, name: str, attr: str) -> Values:
@@ -136,14 +142,14 @@ class Evaluator:
             return frozenset({Replicate("client")})
         return frozenset({Qual(dotted)})
 
-    def use_attribute(self, node: cst.Attribute, value: Result, attr: str) -> None:
-        single = frozenset({value})
+    def use_attribute(self, node: cst.Attribute, base: Values, attr: str) -> None:
+        """`x.attr` on tracked values (with all `x` holds: a fix there must suit each)."""
         if attr in sem.FILE_OUTPUT_ATTRIBUTES:
-            self.use(node.value, single, Category.FILE_OUTPUT, f".{attr}")
+            self.use(node.value, base, Category.FILE_OUTPUT, f".{attr}")
         elif attr in sem.CONTAINER_METHODS:
-            self.use(node.value, single, Category.SEQUENCE, f".{attr}()")
+            self.use(node.value, base, Category.SEQUENCE, f".{attr}()")
         else:
-            self.use(node.value, single, Category.NEEDS_STR, f".{attr}")
+            self.use(node.value, base, Category.NEEDS_STR, f".{attr}")
 
     # -- simple expressions ---------------------------------------------------
     def eval_Await(self, node: cst.Await) -> Values:

@@ -233,3 +233,13 @@ def test_a_walrus_in_a_comprehension_binds_in_the_enclosing_scope() -> None:
         "any((last := item) for item in out)\nlast.startswith('h')\n"
     )
     assert ".startswith" in _use_details(source)
+
+
+def test_a_use_holding_two_results_or_an_untracked_value_is_not_pure() -> None:
+    source = (
+        "import replicate\na = replicate.run('a/b') if x else replicate.run('c/d')\na.split()\n"
+        "b = replicate.run('a/b') if x else 'text'\nb.split()\nc = replicate.run('a/b')\nc.split()\n"
+    )
+    facts, _ = analyze_module(cst.parse_module(source), "m.py", "m", frozenset())
+    purity = sorted((u.result.source.name, u.pure) for u in facts.uses if u.detail == ".split")
+    assert purity == [("m#0", False), ("m#1", False), ("m#2", False), ("m#3", True)]
