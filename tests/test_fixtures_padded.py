@@ -43,3 +43,4 @@ def test_rewrite_of_the_padded_fixture_equals_the_padded_expected(case: Path) ->
     source = _padded((case / "input.py").read_text())
     expected = _padded(_expected(case).read_text())
     assert _rewrite(case, source.encode()).decode() == expected
+

@@ -7,6 +7,9 @@ import pytest
 
 from replicate_migrate.analysis.module import analyze_module
 from replicate_migrate.analysis.values import ITEM, Category
+from replicate_migrate.engine import outline
+from replicate_migrate.engine.pipeline import migrate_sources
+from replicate_migrate.options import Options
 
 
 def uses(source: str) -> set[tuple[tuple[str, ...], Category, str]]:
@@ -159,6 +162,18 @@ def test_a_call_is_found_in_every_context(context: str) -> None:
 def test_every_call_of_a_module_of_all_contexts_is_found() -> None:
     source = "import replicate\n" + "".join(CONTEXTS[c] for c in sorted(CONTEXTS))
     assert _count_calls(source) == source.count("replicate.run(") + source.count("replicate.async_run(")
+
+
+def test_every_call_of_a_large_module_of_all_contexts_is_reported() -> None:
+    # Over 16 KB: split into statement groups by the tokenizer, only some of them parsed.
+    filler = "".join(f"def _filler_{i}(values):\n    return sum(values) + {i}\n\n\n" for i in range(400))
+    body = "".join(f"{CONTEXTS[name]}\n\n" for name in sorted(CONTEXTS))
+    source = "import replicate\n\n" + filler + body + filler
+    assert len(source) > outline.TOKENS_FROM
+    [result] = migrate_sources([("contexts.py", source.encode())], Options(jobs=1)).results
+    assert result.error is None
+    calls = source.count("replicate.run(") + source.count("replicate.async_run(")
+    assert len([f for f in result.findings if f.rule == "RM001"]) == calls
 
 
 def _use_details(source: str) -> dict[str, Category]:
