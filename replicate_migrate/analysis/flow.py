@@ -50,6 +50,9 @@ def merge(a: Env, b: Env) -> Env:
     return out
 
 
+_CLIENTS = frozenset({Replicate("client"), Qual("replicate")})
+
+
 def _captures(pattern: cst.CSTNode) -> list[cst.Name]:
     """The names a `case` pattern binds."""
     names = []
@@ -448,9 +451,15 @@ class FlowWalker(CallEvaluator):
         saved = (self.env, self.consts, self.owner, self.outside)
         if not self.owner:  # a class in a class body: its methods see the same outside
             self.outside = (self.env, self.consts)
+        outer = self.env
         self.env, self.consts, self.owner = dict(self.env), dict(self.consts), qualname
         try:
             self.suite(node.body)
+            # `client = replicate.Client()` is read as `self.client`. (A function kept
+            # there would become a bound method: only clients and the module are kept.)
+            for name, values in self.env.items():
+                if values is not outer.get(name) and values & _CLIENTS:
+                    self.class_attrs[qualname][name] = values
         finally:
             self.env, self.consts, self.owner, self.outside = saved
 

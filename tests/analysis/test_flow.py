@@ -258,3 +258,21 @@ def test_a_use_holding_two_results_or_an_untracked_value_is_not_pure() -> None:
     facts, _ = analyze_module(cst.parse_module(source), "m.py", "m", frozenset())
     purity = sorted((u.result.source.name, u.pure) for u in facts.uses if u.detail == ".split")
     assert purity == [("m#0", False), ("m#1", False), ("m#2", False), ("m#3", True)]
+
+
+def test_a_client_kept_as_a_class_attribute() -> None:
+    source = """
+import replicate
+class Gen:
+    client = replicate.Client(api_token='t')
+    def make(self):
+        return self.client.run('a/b')
+    @classmethod
+    def other(cls):
+        return cls.client.run('a/b')
+class Module:
+    api = replicate
+    def make(self):
+        return self.api.run('a/b')
+"""
+    assert calls(source) == ["run", "run", "run"]
