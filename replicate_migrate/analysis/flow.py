@@ -437,7 +437,7 @@ class FlowWalker(CallEvaluator):
             self.eval(decorator.decorator)
         for arg in (*node.bases, *node.keywords):
             self.use(arg.value, self.eval(arg.value), Category.ESCAPES, "class base")
-        qualname = f"{self.scope or self.rec.module_name}.{node.name.value}"
+        qualname = f"{self.owner or self.scope or self.rec.module_name}.{node.name.value}"
         attrs: Env = {}
         self.class_attrs[qualname] = attrs
         self.class_body(node, qualname)

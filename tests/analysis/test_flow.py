@@ -276,3 +276,19 @@ class Module:
         return self.api.run('a/b')
 """
     assert calls(source) == ["run", "run", "run"]
+
+
+def test_a_nested_class_is_named_inside_its_class() -> None:
+    source = """
+import replicate
+class Outer:
+    class Inner:
+        def make(self):
+            return replicate.run('a/b')
+class Inner:
+    def make(self):
+        return 'text'
+"""
+    facts, _ = analyze_module(cst.parse_module(source), "m.py", "m", frozenset())
+    assert {f.qualname for f in facts.functions} == {"m.Outer.Inner.make", "m.Inner.make"}
+    assert [u.target for u in facts.uses] == ["m.Outer.Inner.make"]
