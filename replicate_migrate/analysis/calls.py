@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+
 import libcst as cst
 
 from replicate_migrate.analysis import semantics as sem
@@ -39,6 +41,16 @@ _PASS_THROUGH = frozenset(
 )
 
 
+def _has_format_spec(node: cst.BaseExpression) -> bool:
+    """`"{:>40}".format(f)`: a FileOutput formats like an object, which takes no spec."""
+    text = string_value(node)
+    try:
+        fields = list(string.Formatter().parse(text)) if text is not None else []
+    except ValueError:  # the call raises in any version
+        return False
+    return any(name is not None and spec and conversion != "s" for _, name, spec, conversion in fields)
+
+
 def method_of(values: Values) -> str | None:
     """The run-family method these values name, if they all name the same one."""
     methods = {v.method for v in values if isinstance(v, Replicate) and v.what == "method"}
@@ -53,7 +65,7 @@ class CallEvaluator(Evaluator):
         ):
             # "...".format(x) calls str(x); "sep".join(xs) needs every item to be a str.
             self.eval(func.value)
-            fmt = func.attr.value in ("format", "format_map")
+            fmt = func.attr.value in ("format", "format_map") and not _has_format_spec(func.value)
             category = Category.WORKS if fmt else Category.NEEDS_STR
             self.eval_args(node, category, f'"".{func.attr.value}()')
             return NOTHING

@@ -32,7 +32,13 @@ def results_of(values: Values) -> list[Result]:
 
 
 def step_all(values: Values, step: str, origin: int | None = None) -> Values:
-    """Every tracked value one step further; untracked values stay untracked."""
+    """Every tracked value one step further; untracked values stay untracked.
+
+    `origin`, the expression taking the step, can take a `.url` fix only when it
+    holds nothing else (not another call's result, not another branch's value).
+    """
+    if len(values) != 1:
+        origin = None
     out: set[Value] = set()
     for v in values:
         if isinstance(v, Result):
@@ -67,6 +73,8 @@ class Evaluator:
         self.scope = ""
         self.env: Env = self.module_env
         self.on_call_site: Callable[[cst.Call, str, str, cst.Arg | None], str] | None = None
+        # While a comprehension is walked: the scope its `:=` targets bind in.
+        self.walrus_scope: Env | None = None
 
     # -- names -------------------------------------------------------------
     def lookup(self, name: str) -> Values:
@@ -107,6 +115,8 @@ class Evaluator:
         out: set[Value] = set()
         for value in base:
             out |= self.attribute_of(node, value, attr)
+        if results_of(base):
+            self.use_attribute(node, base, attr)
         return frozenset(out) or NOTHING
 
     def attribute_of(self, node: cst.Attribute, value: Value, attr: str) -> Values:
@@ -122,8 +132,6 @@ class Evaluator:
                 return attrs[attr]
             method = self.rec.functions.get(f"{value.qualname}.{attr}")
             return frozenset({method}) if method else NOTHING
-        if isinstance(value, Result):
-            self.use_attribute(node, value, attr)
         return NOTHING
 
     def qual_attribute(self, name: str, attr: str) -> Values:
@@ -134,14 +142,14 @@ class Evaluator:
             return frozenset({Replicate("client")})
         return frozenset({Qual(dotted)})
 
-    def use_attribute(self, node: cst.Attribute, value: Result, attr: str) -> None:
-        single = frozenset({value})
+    def use_attribute(self, node: cst.Attribute, base: Values, attr: str) -> None:
+        """`x.attr` on tracked values (with all `x` holds: a fix there must suit each)."""
         if attr in sem.FILE_OUTPUT_ATTRIBUTES:
-            self.use(node.value, single, Category.FILE_OUTPUT, f".{attr}")
+            self.use(node.value, base, Category.FILE_OUTPUT, f".{attr}")
         elif attr in sem.CONTAINER_METHODS:
-            self.use(node.value, single, Category.SEQUENCE, f".{attr}()")
+            self.use(node.value, base, Category.SEQUENCE, f".{attr}()")
         else:
-            self.use(node.value, single, Category.NEEDS_STR, f".{attr}")
+            self.use(node.value, base, Category.NEEDS_STR, f".{attr}")
 
     # -- simple expressions ---------------------------------------------------
     def eval_Await(self, node: cst.Await) -> Values:
@@ -163,8 +171,9 @@ class Evaluator:
 
     def eval_NamedExpr(self, node: cst.NamedExpr) -> Values:
         values = self.eval(node.value)
-        if isinstance(node.target, cst.Name):
-            self.env[node.target.value] = values
+        self.bind(node.target, values, node.value)
+        if self.walrus_scope is not None and isinstance(node.target, cst.Name):
+            self.walrus_scope[node.target.value] = values  # `:=` in a comprehension binds outside it
         return values
 
     def eval_BinaryOperation(self, node: cst.BinaryOperation) -> Values:
@@ -194,11 +203,20 @@ class Evaluator:
         return NOTHING
 
     def eval_FormattedString(self, node: cst.FormattedString) -> Values:
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringExpression):
-                category = Category.NEEDS_STR if part.conversion == "r" else Category.WORKS
-                self.use(part.expression, self.eval(part.expression), category, "f-string")
+        self.formatted(node.parts)
         return NOTHING
+
+    def formatted(self, parts: Sequence[cst.BaseFormattedStringContent]) -> None:
+        for part in parts:
+            if not isinstance(part, cst.FormattedStringExpression):
+                continue
+            # FileOutput formats like an object: `{f!r}` and `{f:>40}` differ from the str's.
+            spec = bool(part.format_spec) and part.conversion != "s"
+            category = Category.NEEDS_STR if part.conversion == "r" or spec else Category.WORKS
+            detail = "f-string with a format spec" if spec else "f-string"
+            self.use(part.expression, self.eval(part.expression), category, detail)
+            if part.format_spec:
+                self.formatted(part.format_spec)
 
     def eval_Subscript(self, node: cst.Subscript) -> Values:
         base = self.eval(node.value)
@@ -249,13 +267,15 @@ class Evaluator:
         return frozenset(out)
 
     def comprehension(self, node: cst.BaseComp, results: list[cst.BaseExpression]) -> Values:
-        saved = self.env
+        saved, walrus_scope = self.env, self.walrus_scope
         self.env = dict(saved)
+        if walrus_scope is None:
+            self.walrus_scope = saved
         try:
             clause: cst.CompFor | None = node.for_in
             while clause is not None:
                 items = self.iterate(clause.iter)
-                self.bind(clause.target, items, None)
+                self.bind(clause.target, items, None, local=True)
                 for condition in clause.ifs:
                     self.eval(condition.test)
                 clause = clause.inner_for_in
@@ -264,7 +284,7 @@ class Evaluator:
                 out |= step_all(self.eval(expression), WRAP, self.rec.node_id(expression))
             return frozenset(out)
         finally:
-            self.env = saved
+            self.env, self.walrus_scope = saved, walrus_scope
 
     def eval_ListComp(self, node: cst.ListComp) -> Values:
         return self.comprehension(node, [node.elt])
@@ -285,14 +305,21 @@ class Evaluator:
         return NOTHING
 
     def lambda_body(self, node: cst.Lambda) -> Values:
-        saved = self.env
-        self.env = dict(saved)
-        for param in node.params.params:
+        """The lambda's value when called; its defaults are evaluated where it is defined."""
+        params = node.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        for param in every:
+            if param.default is not None:
+                self.use(param.default, self.eval(param.default), Category.ESCAPES, "lambda default")
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        saved, walrus_scope = self.env, self.walrus_scope
+        self.env, self.walrus_scope = dict(saved), None
+        for param in every:
             self.env[param.name.value] = NOTHING
         try:
             return self.eval(node.body)
         finally:
-            self.env = saved
+            self.env, self.walrus_scope = saved, walrus_scope
 
     def eval_Yield(self, node: cst.Yield) -> Values:
         if isinstance(node.value, cst.BaseExpression):
@@ -305,5 +332,7 @@ class Evaluator:
     def iterate(self, node: cst.BaseExpression) -> Values:
         raise NotImplementedError
 
-    def bind(self, target: cst.BaseExpression, values: Values, source: cst.CSTNode | None) -> None:
+    def bind(
+        self, target: cst.BaseExpression, values: Values, source: cst.CSTNode | None, local: bool = False
+    ) -> None:
         raise NotImplementedError

@@ -50,6 +50,21 @@ def merge(a: Env, b: Env) -> Env:
     return out
 
 
+_CLIENTS = frozenset({Replicate("client"), Qual("replicate")})
+
+
+def _captures(pattern: cst.CSTNode) -> list[cst.Name]:
+    """The names a `case` pattern binds."""
+    names = []
+    if isinstance(pattern, (cst.MatchAs, cst.MatchStar)) and pattern.name is not None:
+        names.append(pattern.name)
+    if isinstance(pattern, cst.MatchMapping) and pattern.rest is not None:
+        names.append(pattern.rest)
+    for child in pattern.children:
+        names.extend(_captures(child))
+    return names
+
+
 def dotted_name(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Name):
         return node.value
@@ -60,10 +75,17 @@ def dotted_name(node: cst.BaseExpression) -> str:
 
 class FlowWalker(CallEvaluator):
     consts: dict[str, str]
+    # Names bound here are read where the walk does not follow them: `global`/`nonlocal`
+    # names of the function walked, every name of the class body walked (`owner`).
+    declared: frozenset[str]
+    owner: str
+    outside: tuple[Env, dict[str, str]]  # the scope around the class body walked
 
     def walk_module(self, module: cst.Module) -> None:
         self.consts = {}
         self.deferred: list[Deferred] = []
+        self.declared, self.owner = frozenset(), ""
+        self.outside = (self.module_env, self.consts)
         for statement in module.body:
             self.rec.top = statement
             self.block((statement,))
@@ -126,6 +148,8 @@ class FlowWalker(CallEvaluator):
             for target in node.targets:
                 self.bind(target.target, values, node.value)
         elif isinstance(node, cst.AnnAssign):
+            annotation = node.annotation.annotation
+            self.use(annotation, self.eval(annotation), Category.ESCAPES, "annotation")
             if node.value is not None:
                 self.bind(node.target, self.eval(node.value), node.value)
         elif isinstance(node, cst.AugAssign):
@@ -137,6 +161,8 @@ class FlowWalker(CallEvaluator):
                 self.returned(node.value)
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             self.imported(node)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)) and self.scope:
+            self.declared |= {item.name.value for item in node.names}
         else:
             self.eval_children(node)
 
@@ -178,9 +204,14 @@ class FlowWalker(CallEvaluator):
             self.env[target.value] = values
 
     # -- binding ------------------------------------------------------------------------
-    def bind(self, target: cst.BaseExpression, values: Values, source: cst.CSTNode | None) -> None:
+    def bind(
+        self, target: cst.BaseExpression, values: Values, source: cst.CSTNode | None, local: bool = False
+    ) -> None:
+        """Bind `target` to `values`; `local`: in a comprehension's own scope."""
         if isinstance(target, cst.Name):
             self.env[target.value] = values
+            if not local:
+                self.export(target, values, source)
             if isinstance(source, cst.SimpleString) and isinstance(source.evaluated_value, str):
                 self.consts[target.value] = source.evaluated_value
             else:
@@ -188,16 +219,29 @@ class FlowWalker(CallEvaluator):
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 if isinstance(element, cst.StarredElement):
-                    self.bind(element.value, values, None)
+                    self.bind(element.value, values, None, local)
                 else:
-                    self.bind(element.value, step_all(values, ITEM), None)
+                    self.bind(element.value, step_all(values, ITEM), None, local)
         elif isinstance(target, cst.Attribute):
             self.eval(target.value)
             self.use(target, values, Category.ESCAPES, f"stored on .{target.attr.value}")
         elif isinstance(target, cst.Subscript):
             self.store_item(target, values, source)
         elif isinstance(target, cst.StarredElement):
-            self.bind(target.value, values, None)
+            self.bind(target.value, values, None, local)
+
+    def export(self, target: cst.Name, values: Values, source: cst.CSTNode | None) -> None:
+        """A class attribute or a global/nonlocal name is read where the walk does not go."""
+        if self.owner:
+            why = "class attribute"
+        elif target.value in self.declared:
+            why = "global or nonlocal name"
+        else:
+            return
+        if isinstance(source, cst.BaseExpression):
+            self.use(source, values, Category.ESCAPES, why)
+        else:  # unpacked: no expression of its own can take a fix
+            self.use(target, values | {OPAQUE}, Category.ESCAPES, why)
 
     def store_item(self, target: cst.Subscript, values: Values, source: cst.CSTNode | None) -> None:
         """`d["k"] = out` keeps following `out` through the local container `d`."""
@@ -224,8 +268,10 @@ class FlowWalker(CallEvaluator):
             self.suite(node.body)
         elif isinstance(node, (cst.For, cst.While)):
             self.loop(node)
-        elif isinstance(node, cst.Try):
+        elif isinstance(node, (cst.Try, cst.TryStar)):
             self.trial(node)
+        elif isinstance(node, cst.Match):
+            self.matched(node)
         elif isinstance(node, cst.With):
             for item in node.items:
                 values = self.eval(item.item)
@@ -233,7 +279,7 @@ class FlowWalker(CallEvaluator):
                     self.bind(item.asname.name, values, None)
             self.suite(node.body)
         elif isinstance(node, cst.FunctionDef):
-            self.define(node)
+            self.define(node, self.owner)
         elif isinstance(node, cst.ClassDef):
             self.classdef(node)
         else:
@@ -282,7 +328,7 @@ class FlowWalker(CallEvaluator):
             return step_all(base, key_step(None)) if results_of(base) else None
         return None
 
-    def trial(self, node: cst.Try) -> None:
+    def trial(self, node: cst.Try | cst.TryStar) -> None:
         before = dict(self.env)
         self.suite(node.body)
         after_body = dict(self.env)
@@ -290,6 +336,10 @@ class FlowWalker(CallEvaluator):
         for handler in node.handlers:
             self.env.clear()
             self.env.update(merge(before, after_body))
+            if handler.type is not None:
+                self.use(handler.type, self.eval(handler.type), Category.ESCAPES, "except")
+            if handler.name is not None:
+                self.bind(handler.name.name, NOTHING, None)
             self.suite(handler.body)
             branches.append(dict(self.env))
         self.join(*branches)
@@ -297,6 +347,26 @@ class FlowWalker(CallEvaluator):
             self.suite(node.orelse.body)
         if node.finalbody is not None:
             self.suite(node.finalbody.body)
+
+    def matched(self, node: cst.Match) -> None:
+        """`match`: each case is a branch. What patterns do with the subject (type tests,
+        `==`, destructuring) is not followed: a tracked subject escapes."""
+        subject = self.eval(node.subject)
+        self.use(node.subject, subject, Category.ESCAPES, "matched by a pattern")
+        branches = [dict(self.env)]  # no case matched
+        for case in node.cases:
+            saved = self.env
+            self.env = dict(saved)
+            try:
+                for name in _captures(case.pattern):
+                    self.bind(name, NOTHING, None)
+                if case.guard is not None:
+                    self.eval(case.guard)
+                self.suite(case.body)
+                branches.append(self.env)
+            finally:
+                self.env = saved
+        self.join(*branches)
 
     # -- functions and classes --------------------------------------------------------------
     def define(self, node: cst.FunctionDef, owner: str = "") -> None:
@@ -314,15 +384,35 @@ class FlowWalker(CallEvaluator):
         )
         function = Function(qualname, params, str_params)
         self.rec.functions[qualname] = function
+        self.signature(node.params, node.returns, qualname)
         if not owner:
             self.env[node.name.value] = frozenset({function})
-        self.deferred.append(Deferred(node, qualname, self.env, dict(self.consts), owner, self.rec.top))
+        # A method's body sees the scope around its class, not the class body.
+        env, consts = self.outside if owner else (self.env, self.consts)
+        self.deferred.append(Deferred(node, qualname, env, dict(consts), owner, self.rec.top))
+
+    def signature(self, params: cst.Parameters, returns: cst.Annotation | None, qualname: str) -> None:
+        """Defaults and annotations are evaluated where the function is defined. A default
+        reaches its parameter as an argument does, from a caller that passes none."""
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        for param in every:
+            if param.default is not None:
+                values = self.eval(param.default)
+                target = f"{qualname}:{param.name.value}"
+                self.rec.use(param.default, values, Category.PASSED, "default argument", self.scope, target)
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        annotations = [p.annotation for p in every] + [returns]
+        for annotation in annotations:
+            if annotation is not None:
+                node = annotation.annotation
+                self.use(node, self.eval(node), Category.ESCAPES, "annotation")
 
     def function(self, job: Deferred) -> None:
-        saved = (self.env, self.scope, self.consts)
+        saved = (self.env, self.scope, self.consts, self.declared, self.owner)
         self.env = dict(job.env) if job.env is not self.module_env else {}
         self.scope = job.qualname
         self.consts = dict(job.consts)
+        self.declared, self.owner = frozenset(), ""
         params = job.node.params
         every = (*params.posonly_params, *params.params, *params.kwonly_params)
         for index, param in enumerate(every):
@@ -340,18 +430,38 @@ class FlowWalker(CallEvaluator):
         try:
             self.suite(job.node.body)
         finally:
-            self.env, self.scope, self.consts = saved
+            self.env, self.scope, self.consts, self.declared, self.owner = saved
 
     def classdef(self, node: cst.ClassDef) -> None:
-        qualname = f"{self.scope or self.rec.module_name}.{node.name.value}"
+        for decorator in node.decorators:
+            self.eval(decorator.decorator)
+        for arg in (*node.bases, *node.keywords):
+            self.use(arg.value, self.eval(arg.value), Category.ESCAPES, "class base")
+        qualname = f"{self.owner or self.scope or self.rec.module_name}.{node.name.value}"
         attrs: Env = {}
         self.class_attrs[qualname] = attrs
+        self.class_body(node, qualname)
         methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
-        for method in methods:
-            self.define(method, owner=qualname)
         for method in methods:
             self.collect_attributes(method, attrs)
         self.env[node.name.value] = NOTHING
+
+    def class_body(self, node: cst.ClassDef, qualname: str) -> None:
+        """Walk the body in its own namespace: what it binds is read as `A.x` or `self.x`."""
+        saved = (self.env, self.consts, self.owner, self.outside)
+        if not self.owner:  # a class in a class body: its methods see the same outside
+            self.outside = (self.env, self.consts)
+        outer = self.env
+        self.env, self.consts, self.owner = dict(self.env), dict(self.consts), qualname
+        try:
+            self.suite(node.body)
+            # `client = replicate.Client()` is read as `self.client`. (A function kept
+            # there would become a bound method: only clients and the module are kept.)
+            for name, values in self.env.items():
+                if values is not outer.get(name) and values & _CLIENTS:
+                    self.class_attrs[qualname][name] = values
+        finally:
+            self.env, self.consts, self.owner, self.outside = saved
 
     def collect_attributes(self, method: cst.FunctionDef, attrs: Env) -> None:
         """`self.client = replicate.Client()`: client objects kept on an attribute."""

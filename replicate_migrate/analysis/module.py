@@ -73,7 +73,7 @@ class _Walker(FlowWalker):
         return None, f"model ref {name or 'expression'}[...] is not a constant"
 
     def small(self, node: cst.BaseSmallStatement) -> None:
-        if isinstance(node, cst.Assign) and not self.scope and len(node.targets) == 1:
+        if isinstance(node, cst.Assign) and not (self.scope or self.owner) and len(node.targets) == 1:
             self.remember_table(node.targets[0].target, node.value)
         super().small(node)
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from replicate_migrate.analysis.values import (
-    OPAQUE,
     CallSite,
     Category,
     Function,
@@ -56,7 +55,9 @@ class Recorder:
         results = [v for v in values if isinstance(v, Result)]
         if not results:
             return
-        pure = OPAQUE not in values and len(results) == len(values)
+        # A `.url` at this node is right only when it can hold nothing but this one value:
+        # the result of another call (another branch) may get its own fix elsewhere.
+        pure = len(values) == 1
         node_id = self.node_id(node)
         for result in results:
             # Loops are walked twice; the same use must count once.
