@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from replicate_migrate.rules import RULES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -90,8 +92,27 @@ def load_settings(pyproject: Path) -> dict[str, object]:
         check, wanted = _KEYS[key]
         if not check(value):
             raise ConfigError(f"{where} {key!r} must be {wanted}, not {value!r}")
+        if key in _RULE_KEYS:
+            value = list(rule_selectors(value, f"{where} {key!r}"))  # type: ignore[arg-type]
         settings[key.replace("-", "_")] = value
     return settings
+
+
+_RULE_KEYS = ("select", "ignore")
+
+
+def rule_selectors(values: Sequence[str], where: str) -> tuple[str, ...]:
+    """Rule ids or prefixes (`RM001`, `rm00`, `ALL`), upper-cased, as ruff reads them.
+
+    ConfigError names the ones no rule starts with: an unknown id would otherwise select
+    nothing, and the run would look clean.
+    """
+    selectors = tuple(item.strip().upper() for value in values for item in value.split(",") if item.strip())
+    unknown = [s for s in selectors if s != "ALL" and not any(rule.id.startswith(s) for rule in RULES)]
+    if unknown:
+        known = ", ".join(rule.id for rule in RULES)
+        raise ConfigError(f"{where}: unknown rule id {', '.join(map(repr, unknown))} (rules: {known})")
+    return selectors
 
 
 def _read_table(pyproject: Path) -> dict[str, object]:

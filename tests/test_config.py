@@ -49,7 +49,7 @@ name = "x"
 [tool.replicate-migrate]
 fix = true
 strategy = "opt-out"
-select = ["RM1"]
+select = ["rm00"]
 ignore = []
 exclude = ["gen"]
 extend-exclude = ["tests/fixtures"]
@@ -67,7 +67,7 @@ respect-gitignore = false
     assert load_settings(pyproject) == {
         "fix": True,
         "strategy": "opt-out",
-        "select": ["RM1"],
+        "select": ["RM00"],  # ids match case-insensitively
         "ignore": [],
         "exclude": ["gen"],
         "extend_exclude": ["tests/fixtures"],
@@ -102,6 +102,8 @@ def test_no_table_means_no_settings(tmp_path: Path, text: str) -> None:
         ("select = 'RM1'", "'select' must be a list of strings, not 'RM1'"),
         ("exclude = ['a', 1]", "'exclude' must be a list of strings"),
         ("cache-dir = 1", "'cache-dir' must be a string, not 1"),
+        ("select = ['RM9']", "'select': unknown rule id 'RM9' (rules: RM001, RM002, RM003)"),
+        ("ignore = ['RM001', 'x1']", "'ignore': unknown rule id 'X1'"),
     ],
 )
 def test_bad_keys_and_values(tmp_path: Path, body: str, message: str) -> None:
