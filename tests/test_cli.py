@@ -197,3 +197,92 @@ def test_notebook_fix_changes_only_the_cell_line(tmp_path: Path, run_cli: RunCli
             '    "urllib.request.urlretrieve(output[0].url, \\"fox.webp\\")"',
         )
     ]
+
+
+# Rule selection
+
+
+def test_unknown_rule_id_is_an_error_naming_it(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "app.py").write_text(SOURCE)
+
+    flag = run_cli("--select", "RM9", ".", cwd=tmp_path)
+    assert flag.returncode == 2
+    assert flag.stderr.strip().splitlines() == [
+        "replicate-migrate: error: --select: unknown rule id 'RM9' (rules: RM001, RM002, RM003)"
+    ]
+    assert flag.stdout == ""
+
+    (tmp_path / "pyproject.toml").write_text('[tool.replicate-migrate]\nignore = ["RM001", "X"]\n')
+    config = run_cli(".", cwd=tmp_path)
+    assert config.returncode == 2
+    assert "pyproject.toml" in config.stderr and "'X'" in config.stderr, config.stderr
+
+
+def test_rule_ids_match_case_insensitively(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "app.py").write_text(SOURCE)
+    selected = run_cli("--select", "rm001", "app.py", cwd=tmp_path)
+    assert selected.returncode == 1, selected.stderr
+    assert "+urllib.request.urlretrieve(output[0].url" in selected.stdout
+    ignored = run_cli("--ignore", "rm00", "app.py", cwd=tmp_path)
+    assert ignored.returncode == 0, ignored.stderr
+    assert "--- a/" not in ignored.stdout
+
+
+# Fix modes
+
+
+def test_no_fix_turns_off_fix_from_config(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.replicate-migrate]\nfix = true\n")
+    target = tmp_path / "app.py"
+    target.write_text(SOURCE)
+
+    result = run_cli("--no-fix", ".", cwd=tmp_path)
+
+    assert result.returncode == 1, result.stderr
+    assert "+urllib.request.urlretrieve(output[0].url" in result.stdout
+    assert "1 file would change." in result.stdout
+    assert target.read_text() == SOURCE
+
+
+def test_diff_prints_only_the_patch_and_writes_nothing(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.replicate-migrate]\nfix = true\n")
+    target = tmp_path / "app.py"
+    target.write_text(SOURCE)
+
+    result = run_cli("--diff", ".", cwd=tmp_path)
+
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("--- a/app.py\n+++ b/app.py\n@@ ")
+    assert all(line[:1] in " -+@\\" for line in result.stdout.splitlines()), result.stdout
+    assert "1 file would change." in result.stderr
+    assert target.read_text() == SOURCE
+
+    target.write_text(MIGRATED)
+    clean = run_cli("--diff", ".", cwd=tmp_path)
+    assert (clean.returncode, clean.stdout) == (0, ""), clean.stderr
+
+
+def test_check_prints_the_findings_without_a_diff(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.replicate-migrate]\nfix = true\n")
+    target = tmp_path / "app.py"
+    target.write_text(SOURCE)
+
+    result = run_cli("--check", ".", cwd=tmp_path)
+
+    assert result.returncode == 1, result.stderr
+    assert "--- a/" not in result.stdout
+    assert "app.py:5:10: RM001 [rewritten]" in result.stdout
+    assert target.read_text() == SOURCE
+
+    target.write_text(MIGRATED)
+    assert run_cli("--check", ".", cwd=tmp_path).returncode == 0
+
+
+def test_fix_with_diff_or_check_is_a_usage_error(tmp_path: Path, run_cli: RunCli) -> None:
+    target = tmp_path / "app.py"
+    target.write_text(SOURCE)
+    for mode in ("--diff", "--check"):
+        result = run_cli("--fix", mode, ".", cwd=tmp_path)
+        assert result.returncode == 2
+        assert "--fix" in result.stderr and mode in result.stderr
+    assert target.read_text() == SOURCE

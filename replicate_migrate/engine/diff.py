@@ -22,6 +22,17 @@ def unified_diff(path: str, old: str, new: str, *, color: bool = False) -> str:
     return "".join(_paint(line, color, is_header=n < 2) for n, line in enumerate(marked))
 
 
+def file_diff(path: str, old: bytes, new: bytes, *, color: bool = False) -> bytes:
+    """The diff of the bytes themselves, in the file's own encoding, BOM included.
+
+    `git apply` and `patch` compare bytes: a diff of the decoded text would lose the BOM
+    (and re-encode other codecs), and be rejected, or not give the bytes --fix writes.
+    """
+    # latin-1 maps every byte to one character and back, so lines split at b"\n" as they are.
+    name = path.encode("utf-8", "surrogateescape").decode("latin-1")
+    return unified_diff(name, old.decode("latin-1"), new.decode("latin-1"), color=color).encode("latin-1")
+
+
 def notebook_diff(
     path: str,
     old_cells: Sequence[tuple[int, str]],
