@@ -111,11 +111,17 @@ def rule_selectors(values: Sequence[str], where: str) -> tuple[str, ...]:
     ConfigError names the ones no rule starts with: an unknown id would otherwise select
     nothing, and the run would look clean.
     """
-    selectors = tuple(item.strip().upper() for value in values for item in value.split(",") if item.strip())
-    unknown = [s for s in selectors if s != "ALL" and not any(rule.id.startswith(s) for rule in RULES)]
+    selectors = tuple(
+        item.strip().upper() for value in values for item in value.split(",") if item.strip()
+    )
+    unknown = [
+        s for s in selectors if s != "ALL" and not any(rule.id.startswith(s) for rule in RULES)
+    ]
     if unknown:
         known = ", ".join(rule.id for rule in RULES)
-        raise ConfigError(f"{where}: unknown rule id {', '.join(map(repr, unknown))} (rules: {known})")
+        raise ConfigError(
+            f"{where}: unknown rule id {', '.join(map(repr, unknown))} (rules: {known})"
+        )
     return selectors
 
 
@@ -181,7 +187,11 @@ def _config_file(paths: Sequence[Path], cli_only: Mapping[str, object]) -> Path 
 
 
 def to_output(
-    settings: Mapping[str, object], cli_only: Mapping[str, object], *, fix_flag: bool, stdout: TextIO
+    settings: Mapping[str, object],
+    cli_only: Mapping[str, object],
+    *,
+    fix_flag: bool,
+    stdout: TextIO,
 ) -> Output:
     """What to print where. `fix_flag`: --fix was on the command line (not only in config)."""
     diff, check = bool(cli_only["diff"]), bool(cli_only["check"])

@@ -1,14 +1,18 @@
-"""The command line end to end: exit codes, diffs, --fix, config, stdin, notebooks."""
+"""The command line end to end: exit codes, diffs, fix modes, rule selection, suppression,
+output streams and colour, config, stdin, notebooks."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import nbformat
+import pytest
 
 SOURCE = (
     "import urllib.request\n"
@@ -286,3 +290,246 @@ def test_fix_with_diff_or_check_is_a_usage_error(tmp_path: Path, run_cli: RunCli
         assert result.returncode == 2
         assert "--fix" in result.stderr and mode in result.stderr
     assert target.read_text() == SOURCE
+
+
+# Suppression
+
+
+def test_suppressed_sites_are_left_and_counted_under_statistics(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    target = tmp_path / "app.py"
+    source = (
+        "import replicate\n"
+        "\n"
+        'out = replicate.run("black-forest-labs/flux-schnell", {"prompt": "a"}, False)  # NOQA: rm002\n'
+        'print(out[0].split("/")[-1])\n'
+        'more = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "b"})  # noqa\n'
+        'print(more[0].startswith("https://"))\n'
+    )
+    target.write_text(source)
+
+    result = run_cli("--statistics", "--fix", ".", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert target.read_text() == source
+    assert "1  RM001  suppressed\n" in result.stdout
+    assert "1  RM002  suppressed\n" in result.stdout
+
+    report = run_cli("--format", "json", "--statistics", ".", cwd=tmp_path)
+    document = json.loads(report.stdout)
+    assert document["summary"]["suppressed"] == 2
+    assert {"rule": "RM002", "action": "suppressed", "count": 1} in document["statistics"]
+
+
+@pytest.mark.parametrize(
+    ("line", "rules"),
+    [
+        ("x = run()  # noqa", {"RM001", "RM002", "RM003"}),
+        ("x = run()  #noqa:RM001", {"RM001"}),
+        ("x = run()  # noqa: E501, rm003", {"E501", "RM003"}),
+        ("x = run()  # replicate-migrate: ignore", {"RM001", "RM002", "RM003"}),
+        ("x = run()  # replicate-migrate: ignore[RM001, RM002]", {"RM001", "RM002"}),
+        ("x = run()  # noqa: not a code", set()),
+        ("x = run()  # noqa comes first, then words", set()),
+        ("x = '# noqa' + run()", set()),
+    ],
+)
+def test_suppression_comments(line: str, rules: set[str]) -> None:
+    from replicate_migrate.analysis.module import suppressed_rules
+
+    assert suppressed_rules(line) == rules
+
+
+# Output
+
+
+def test_quiet_prints_nothing_for_a_clean_tree(tmp_path: Path, run_cli: RunCli) -> None:
+    for n in range(20):
+        (tmp_path / f"clean_{n}.py").write_text(MIGRATED if n % 2 else CLEAN)
+
+    clean = run_cli("-q", ".", cwd=tmp_path)
+    assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "")
+
+    (tmp_path / "app.py").write_text(SOURCE)
+    (tmp_path / "broken.py").write_text("import replicate\nx = (\n")
+    dirty = run_cli("--quiet", ".", cwd=tmp_path)
+    assert dirty.returncode == 2
+    assert dirty.stdout == "1 file would change, 1 error.\n"
+    assert dirty.stderr.startswith("broken.py:2:"), dirty.stderr
+    assert len(dirty.stderr.splitlines()) == 1
+
+
+def test_verbose_names_the_config_file_on_stderr(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.replicate-migrate]\n")
+    (tmp_path / "app.py").write_text(MIGRATED)
+    result = run_cli("-v", ".", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"config: {tmp_path / 'pyproject.toml'}" in result.stderr
+    assert "1 files found" in result.stderr
+    assert "config:" not in result.stdout
+    assert run_cli("-q", "-v", ".", cwd=tmp_path).returncode == 2
+
+
+def test_missing_path_is_an_error_line_and_the_others_are_processed(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    good = tmp_path / "good.py"
+    good.write_text(SOURCE)
+
+    result = run_cli("--fix", "missing.py", "good.py", "gone/", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert good.read_text() == MIGRATED
+    assert result.stderr.splitlines() == [
+        "gone: error: no such file or directory",
+        "missing.py: error: no such file or directory",
+    ]
+    assert "good.py:5:10: RM001 [rewritten]" in result.stdout
+    assert "missing" not in result.stdout
+
+
+def test_findings_and_diffs_on_stdout_errors_on_stderr(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "app.py").write_text(SOURCE)
+    (tmp_path / "bad.py").write_bytes(b"import replicate\nname = '\xff'\n")
+
+    result = run_cli(".", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "--- a/app.py" in result.stdout and "app.py:5:10: RM001" in result.stdout
+    assert "bad.py" not in result.stdout
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["bad.py"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "colored"),
+    [
+        ((), {}, False),
+        ((), {"FORCE_COLOR": "1"}, True),
+        ((), {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+        ((), {"NO_COLOR": ""}, False),
+        (("--color",), {"NO_COLOR": "1"}, True),
+        (("--no-color",), {"FORCE_COLOR": "1"}, False),
+    ],
+)
+def test_colour_follows_the_flags_then_no_color_then_force_color(
+    tmp_path: Path,
+    run_cli: RunCli,
+    monkeypatch: pytest.MonkeyPatch,
+    flags: tuple[str, ...],
+    env: dict[str, str],
+    colored: bool,
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "app.py").write_text(SOURCE)
+
+    result = run_cli(*flags, "app.py", cwd=tmp_path)
+
+    assert result.returncode == 1, result.stderr
+    assert ("\x1b[" in result.stdout) is colored
+
+
+def test_json_report_says_dry_run_and_gives_the_edits(tmp_path: Path, run_cli: RunCli) -> None:
+    target = tmp_path / "app.py"
+    target.write_text(SOURCE)
+
+    dry = json.loads(run_cli("--format", "json", "app.py", cwd=tmp_path).stdout)
+    assert dry["dry_run"] is True
+    assert dry["edits"] == [
+        {
+            "path": "app.py",
+            # after `urllib.request.urlretrieve(output[0]`, 36 characters
+            "range": {"start": {"line": 6, "column": 37}, "end": {"line": 6, "column": 37}},
+            "old": "",
+            "new": ".url",
+        }
+    ]
+    fixed = json.loads(run_cli("--format", "json", "--fix", "app.py", cwd=tmp_path).stdout)
+    assert fixed["dry_run"] is False and fixed["edits"] == dry["edits"]
+    assert target.read_text() == MIGRATED
+
+
+# Exit codes
+
+
+def test_an_internal_error_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from replicate_migrate import cli
+
+    def broken(*args: object, **kwargs: object) -> NoReturn:
+        raise RuntimeError("the engine fell over")
+
+    monkeypatch.setattr(cli, "migrate_paths", broken)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.py").write_text(SOURCE)
+
+    result = CliRunner().invoke(cli.main, ["--no-progress", "app.py"])
+
+    assert result.exit_code == 2, result.output
+    message = "internal error: RuntimeError: the engine fell over (a bug; -v shows the traceback)"
+    assert result.output.strip().splitlines() == [f"replicate-migrate: {message}"]
+    verbose = CliRunner().invoke(cli.main, ["--no-progress", "-v", "app.py"])
+    assert verbose.exit_code == 2 and "Traceback" in verbose.output
+
+
+# Diffs apply
+
+
+def test_dry_run_diff_of_a_bom_file_applies_with_git_apply(tmp_path: Path, run_cli: RunCli) -> None:
+    if shutil.which("git") is None:  # pragma: no cover - depends on the image
+        pytest.skip("git is not installed")
+    source = ("\ufeff" + SOURCE).replace("\n", "\r\n").encode("utf-8")
+    (tmp_path / "fixed").mkdir()
+    (tmp_path / "patched").mkdir()
+    for folder in ("fixed", "patched"):
+        (tmp_path / folder / "app.py").write_bytes(source)
+
+    diff = run_cli("--diff", "app.py", cwd=tmp_path / "patched")
+    assert diff.returncode == 1, diff.stderr
+    applied = subprocess.run(
+        ["git", "apply", "-"],
+        cwd=tmp_path / "patched",
+        input=diff.stdout.encode(),
+        capture_output=True,
+        check=False,
+    )
+    assert applied.returncode == 0, applied.stderr
+    fixed = run_cli("--fix", "app.py", cwd=tmp_path / "fixed")
+    assert fixed.returncode == 1, fixed.stderr
+
+    written = (tmp_path / "fixed" / "app.py").read_bytes()
+    assert (
+        written.startswith(b"\xef\xbb\xbfimport urllib.request\r\n")
+        and b"output[0].url," in written
+    )
+    assert (tmp_path / "patched" / "app.py").read_bytes() == written
+
+
+# Config
+
+
+def test_config_flag_reads_that_file_and_isolated_reads_none(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.replicate-migrate]\nstrategy = "opt-out"\n')
+    (tmp_path / "other.toml").write_text('[tool.replicate-migrate]\nstrategy = "auto"\n')
+    target = tmp_path / "app.py"
+
+    for flags, expected in (
+        ((), OPTED_OUT),
+        (("--config", "other.toml"), MIGRATED),
+        (("--isolated",), MIGRATED),
+    ):
+        target.write_text(SOURCE)
+        result = run_cli("--fix", *flags, "app.py", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert target.read_text() == expected, flags
+
+    missing = run_cli("--config", "nowhere.toml", "app.py", cwd=tmp_path)
+    assert missing.returncode == 2 and "nowhere.toml" in missing.stderr

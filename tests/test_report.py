@@ -164,7 +164,9 @@ def test_json_statistics_count_per_rule_and_action_with_suppressed_calls() -> No
         FileResult(
             "quiet.py",
             b"",
-            findings=(finding("quiet.py", 3, Action.UNCHANGED, message="suppressed", suppressed=True),),
+            findings=(
+                finding("quiet.py", 3, Action.UNCHANGED, message="suppressed", suppressed=True),
+            ),
         ),
     ]
     plain = json.loads(render(results, "json", tool_version=VERSION))

@@ -52,12 +52,16 @@ SUPPRESSED = "suppressed"  # the statistics' label for findings a noqa comment s
 def statistics_rows(results: Sequence[FileResult]) -> list[tuple[str, str, int]]:
     """(rule, action or `suppressed`, count), by rule then action, for `--statistics`."""
     counts = Counter(
-        (f.rule, SUPPRESSED if f.suppressed else f.action.value) for r in results for f in r.findings
+        (f.rule, SUPPRESSED if f.suppressed else f.action.value)
+        for r in results
+        for f in r.findings
     )
     order = [action.value for action in ACTION_ORDER] + [SUPPRESSED]
     return [
         (rule, label, count)
-        for (rule, label), count in sorted(counts.items(), key=lambda i: (i[0][0], order.index(i[0][1])))
+        for (rule, label), count in sorted(
+            counts.items(), key=lambda i: (i[0][0], order.index(i[0][1]))
+        )
     ]
 
 

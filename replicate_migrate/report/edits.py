@@ -45,7 +45,10 @@ def _trimmed(line: int, old: str, new: str) -> TextEdit:
     suffix = len(_common_prefix(old[prefix:][::-1], new[prefix:][::-1]))
     start, end = prefix, len(old) - suffix
     return TextEdit(
-        _position(line, old, start), _position(line, old, end), old[start:end], new[prefix : len(new) - suffix]
+        _position(line, old, start),
+        _position(line, old, end),
+        old[start:end],
+        new[prefix : len(new) - suffix],
     )
 
 

@@ -21,7 +21,11 @@ REPORT_VERSION = 1  # bump when a field changes meaning or goes away; adding one
 
 
 def render(
-    results: Sequence[FileResult], *, tool_version: str, written: bool = True, statistics: bool = False
+    results: Sequence[FileResult],
+    *,
+    tool_version: str,
+    written: bool = True,
+    statistics: bool = False,
 ) -> str:
     """The report; `written` False says it was a dry run, `statistics` adds counts per rule."""
     summary = summarize(results)
@@ -44,7 +48,8 @@ def render(
     }
     if statistics:
         document["statistics"] = [
-            {"rule": rule, "action": label, "count": count} for rule, label, count in statistics_rows(results)
+            {"rule": rule, "action": label, "count": count}
+            for rule, label, count in statistics_rows(results)
         ]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
