@@ -13,13 +13,21 @@ from typing import TextIO
 import click
 
 from replicate_migrate import __version__
-from replicate_migrate.config import CLI_ONLY, ConfigError, merge_settings, to_options, to_output
+from replicate_migrate.config import ConfigError, ConfigFiles
 from replicate_migrate.engine.diff import file_diff, notebook_diff
 from replicate_migrate.engine.pipeline import RunOutcome, migrate_paths, migrate_sources
 from replicate_migrate.options import Mode, Options, Output, Strategy
 from replicate_migrate.report import FORMATS, render
 from replicate_migrate.results import FileResult
 from replicate_migrate.rules import RULES
+from replicate_migrate.settings import (
+    CLI_ONLY,
+    Group,
+    merge_settings,
+    split_by_config,
+    to_options,
+    to_output,
+)
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -81,29 +89,48 @@ def main(paths: tuple[Path, ...], **flags: object) -> None:
 def _main(paths: tuple[Path, ...], flags: dict[str, object]) -> int:
     started = time.monotonic()
     cli_only = {key: flags.pop(key) for key in CLI_ONLY}
+    files, paths = ConfigFiles(), paths or (Path("."),)
     try:
-        settings, pyproject = merge_settings(paths, flags, cli_only)
+        settings, pyproject = merge_settings(paths, flags, cli_only, files)
         out = to_output(settings, cli_only, fix_flag=flags["fix"] is True, stdout=sys.stdout)
+        if paths == (Path("-"),):
+            _say_configs(out, [(pyproject, 1)])
+            return _run_stdin(settings, to_options(settings, out.mode), out)
+        groups = split_by_config(paths, flags, cli_only, (settings, pyproject), out.mode, files)
     except ConfigError as error:
         click.echo(f"replicate-migrate: error: {error}", err=True)
         return EXIT_ERROR
-    options = to_options(settings, out.mode)
-    if out.verbose:
-        click.echo(f"replicate-migrate: config: {pyproject or '(none)'}", err=True)
-    if paths == (Path("-"),):
-        return _run_stdin(settings, options, out)
-    bar = _progress_bar(settings) if not out.quiet else None
-    try:
-        outcome = migrate_paths(list(paths) or [Path(".")], options, bar)
-    finally:
-        if bar is not None:
-            bar.close()
+    _say_configs(out, [(group.pyproject, len(group.paths)) for group in groups])
+    outcome = _migrate(groups, _progress_bar(settings) if not out.quiet else None)
     code = _finish(outcome, out)
     if out.verbose:
         took = time.monotonic() - started
         click.echo(f"replicate-migrate: {outcome.scanned} files found, {len(outcome.results)} "
                    f"with results, in {took:.2f}s", err=True)
     return code
+
+
+def _say_configs(out: Output, configs: Sequence[tuple[Path | None, int]]) -> None:
+    if not out.verbose:
+        return
+    for pyproject, count in configs:
+        files = f" ({count} paths)" if len(configs) > 1 else ""
+        click.echo(f"replicate-migrate: config: {pyproject or '(none)'}{files}", err=True)
+
+
+def _migrate(groups: Sequence[Group], bar: ProgressBar | None) -> RunOutcome:
+    """One engine run per group of files sharing their Options (usually there is one)."""
+    try:
+        outcomes = [migrate_paths(list(group.paths), group.options, bar) for group in groups]
+    finally:
+        if bar is not None:
+            bar.close()
+    if len(outcomes) == 1:
+        return outcomes[0]
+    errors = [FileResult(path, b"", error=message) for group in groups for path, message in group.errors]
+    results = [*errors, *(result for outcome in outcomes for result in outcome.results)]
+    warnings = dict.fromkeys(warning for outcome in outcomes for warning in outcome.warnings)
+    return RunOutcome(tuple(results), tuple(warnings), sum(outcome.scanned for outcome in outcomes))
 
 
 def _internal_error(error: Exception, verbose: bool) -> None:

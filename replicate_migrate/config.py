@@ -1,16 +1,14 @@
-"""The `[tool.replicate-migrate]` table of pyproject.toml: found, read, checked, and merged
-with the command line's flags into the frozen Options (the engine's) and Output (the cli's)."""
+"""The `[tool.replicate-migrate]` table of pyproject.toml: found (the nearest per file, as
+ruff finds its own), read and checked. settings.py merges it with the command line's flags."""
 
 from __future__ import annotations
 
 import difflib
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
 
-from replicate_migrate.options import Mode, Options, Output, Strategy
 from replicate_migrate.rules import RULES
 
 if sys.version_info >= (3, 11):
@@ -69,16 +67,49 @@ _KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
 }
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml in `start` (a file or directory) or a directory above it."""
-    directory = start.absolute()
-    if not directory.is_dir():
-        directory = directory.parent
-    for candidate in (directory, *directory.parents):
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            return pyproject
-    return None
+class ConfigFiles:
+    """The nearest pyproject.toml with a `[tool.replicate-migrate]` table, per directory.
+
+    As ruff does with `[tool.ruff]`, a pyproject.toml without the table is passed over: a
+    sub-project's packaging file does not reset the settings of the repository around it.
+    Each file is read once; each directory is asked once.
+    """
+
+    def __init__(self) -> None:
+        self._nearest: dict[str, Path | None] = {}
+        self._settings: dict[Path, dict[str, object]] = {}
+
+    def nearest(self, start: Path) -> Path | None:
+        """For `start` (a file or a directory, which need not exist)."""
+        directory = os.path.abspath(start)
+        if not os.path.isdir(directory):
+            directory = os.path.dirname(directory)
+        return self._nearest_in(directory)
+
+    def settings(self, pyproject: Path) -> dict[str, object]:
+        """load_settings(pyproject), read once."""
+        if pyproject not in self._settings:
+            self._settings[pyproject] = load_settings(pyproject)
+        return self._settings[pyproject]
+
+    def _nearest_in(self, directory: str) -> Path | None:
+        if directory in self._nearest:
+            return self._nearest[directory]
+        candidate = Path(directory, "pyproject.toml")
+        found: Path | None
+        if candidate.is_file() and _has_table(candidate):
+            found = candidate
+        else:
+            parent = os.path.dirname(directory)
+            found = None if parent == directory else self._nearest_in(parent)
+        self._nearest[directory] = found
+        return found
+
+
+def _has_table(pyproject: Path) -> bool:
+    document = _read_document(pyproject)
+    tool = document.get("tool")
+    return isinstance(tool, dict) and TABLE in tool
 
 
 def load_settings(pyproject: Path) -> dict[str, object]:
@@ -125,16 +156,20 @@ def rule_selectors(values: Sequence[str], where: str) -> tuple[str, ...]:
     return selectors
 
 
-def _read_table(pyproject: Path) -> dict[str, object]:
+def _read_document(pyproject: Path) -> dict[str, object]:
     if tomllib is None:  # pragma: no cover - see the import above
         raise ConfigError(f"{pyproject}: reading TOML on Python 3.10 needs tomli installed")
     try:
         with pyproject.open("rb") as f:
-            document = tomllib.load(f)
+            return tomllib.load(f)
     except OSError as e:
         raise ConfigError(f"{pyproject}: cannot read: {e.strerror or e}") from e
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{pyproject}: invalid TOML: {e}") from e
+
+
+def _read_table(pyproject: Path) -> dict[str, object]:
+    document = _read_document(pyproject)
     tool = document.get("tool", {})
     table = tool.get(TABLE, {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
@@ -146,109 +181,3 @@ def _suggestion(key: str) -> str:
     # `extend_exclude` for `extend-exclude` is the usual slip.
     close = difflib.get_close_matches(key.replace("_", "-"), _KEYS, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-# Flags that shape the command's output only; a configuration file does not set them.
-CLI_ONLY = ("diff", "check", "quiet", "verbose", "color", "config_file", "isolated")
-_RENAMES = {"ignore_rules": "ignore", "fmt": "format"}
-
-
-def merge_settings(
-    paths: Sequence[Path], flags: Mapping[str, object], cli_only: Mapping[str, object]
-) -> tuple[dict[str, object], Path | None]:
-    """The config file's table, overridden by the flags that were given, and the file read
-    (None when none was). `flags` are click's parameters, None or () when not given."""
-    pyproject = _config_file(paths, cli_only)
-    settings = load_settings(pyproject) if pyproject else {}
-    for key, value in flags.items():
-        if value is None or value == ():
-            continue
-        name = _RENAMES.get(key, key)
-        if key == "no_respect_gitignore":
-            name, value = "respect_gitignore", not value
-        elif key == "no_progress":
-            name, value = "progress", not value
-        elif name in _RULE_KEYS:
-            value = list(rule_selectors(value, f"--{name}"))  # type: ignore[arg-type]
-        settings[name] = value
-    return settings, pyproject
-
-
-def _config_file(paths: Sequence[Path], cli_only: Mapping[str, object]) -> Path | None:
-    if cli_only["isolated"]:
-        return None
-    if cli_only["config_file"] is not None:
-        given = Path(str(cli_only["config_file"]))
-        if not given.is_file():
-            raise ConfigError(f"{given}: --config: no such file")
-        return given
-    start = paths[0] if paths and paths[0] != Path("-") else Path.cwd()
-    return find_pyproject(start)
-
-
-def to_output(
-    settings: Mapping[str, object],
-    cli_only: Mapping[str, object],
-    *,
-    fix_flag: bool,
-    stdout: TextIO,
-) -> Output:
-    """What to print where. `fix_flag`: --fix was on the command line (not only in config)."""
-    diff, check = bool(cli_only["diff"]), bool(cli_only["check"])
-    if (diff or check) and fix_flag:
-        raise ConfigError("--fix writes files; --diff and --check never do: give one of them")
-    if cli_only["quiet"] and cli_only["verbose"]:
-        raise ConfigError("--quiet and --verbose cannot be used together")
-    fix = bool(settings.get("fix"))
-    mode = Mode.DIFF if diff else Mode.CHECK if check else Mode.FIX if fix else Mode.DRY_RUN
-    output = settings.get("output")
-    return Output(
-        mode=mode,
-        format=str(settings.get("format", "text")),
-        output=str(output) if output else None,
-        statistics=bool(settings.get("statistics")),
-        quiet=bool(cli_only["quiet"]),
-        verbose=bool(cli_only["verbose"]),
-        color=use_color(cli_only["color"], stdout),
-        progress=bool(settings.get("progress", True)),
-    )
-
-
-def use_color(flag: object, stream: TextIO) -> bool:
-    """--color/--no-color, else NO_COLOR (https://no-color.org), else FORCE_COLOR, else a tty.
-
-    NO_COLOR winning over FORCE_COLOR is CPython's own order (Lib/_colorize.py).
-    """
-    if flag is not None:
-        return bool(flag)
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return stream.isatty()
-
-
-def to_options(s: Mapping[str, object], mode: Mode) -> Options:
-    """The engine's frozen Options from the merged settings."""
-
-    def strings(key: str) -> tuple[str, ...]:
-        value = s.get(key, ())
-        return _split([value] if isinstance(value, str) else list(value))  # type: ignore[call-overload]
-
-    return Options(
-        fix=mode is Mode.FIX,
-        strategy=Strategy(str(s.get("strategy", "auto"))),
-        select=frozenset(strings("select")),
-        ignore=frozenset(strings("ignore")),
-        online=bool(s.get("online", False)),
-        jobs=int(s.get("jobs", 0)),  # type: ignore[call-overload]
-        cache_dir=str(s["cache_dir"]) if s.get("cache_dir") else None,
-        exclude=strings("exclude") if "exclude" in s else None,
-        extend_exclude=strings("extend_exclude"),
-        force_exclude=bool(s.get("force_exclude", False)),
-        respect_gitignore=bool(s.get("respect_gitignore", True)),
-    )
-
-
-def _split(values: Sequence[str]) -> tuple[str, ...]:
-    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())

@@ -533,3 +533,38 @@ def test_config_flag_reads_that_file_and_isolated_reads_none(
 
     missing = run_cli("--config", "nowhere.toml", "app.py", cwd=tmp_path)
     assert missing.returncode == 2 and "nowhere.toml" in missing.stderr
+
+
+def test_each_file_takes_its_nearest_config_and_flags_override_them_all(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.replicate-migrate]\nstrategy = "opt-out"\n')
+    for name in ("auto", "packaging_only", "no_rm001"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "auto" / "pyproject.toml").write_text(
+        '[tool.replicate-migrate]\nstrategy = "auto"\n'
+    )
+    (tmp_path / "packaging_only" / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "no_rm001" / "pyproject.toml").write_text(
+        '[tool.replicate-migrate]\nignore = ["RM001"]\n'
+    )
+    targets = ["app.py", "auto/app.py", "packaging_only/app.py", "no_rm001/app.py"]
+
+    def run(*args: str) -> list[str]:
+        for target in targets:
+            (tmp_path / target).write_text(SOURCE)
+        result = run_cli("--fix", *args, cwd=tmp_path)
+        assert result.returncode == 1, result.stdout + result.stderr
+        return [(tmp_path / target).read_text() for target in targets]
+
+    # the sub-directory's own table wins; one without the table is passed over, as in ruff
+    assert run(".") == [OPTED_OUT, MIGRATED, OPTED_OUT, SOURCE]
+    assert run(*targets) == [
+        OPTED_OUT,
+        MIGRATED,
+        OPTED_OUT,
+        SOURCE,
+    ]  # files given, as pre-commit does
+    # no_rm001's own table sets no strategy: the default applies there, not the root's
+    assert run("--strategy", "url", ".") == [MIGRATED, MIGRATED, MIGRATED, SOURCE]
+    assert run("--select", "RM001", ".") == [OPTED_OUT, MIGRATED, OPTED_OUT, MIGRATED]
