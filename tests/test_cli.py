@@ -481,16 +481,25 @@ def test_an_internal_error_exits_2_with_one_line(
 # Diffs apply
 
 
-def test_dry_run_diff_of_a_bom_file_applies_with_git_apply(tmp_path: Path, run_cli: RunCli) -> None:
+@pytest.mark.parametrize("mode", [(), ("--diff",)], ids=["dry-run", "diff"])
+def test_dry_run_diff_of_a_bom_file_applies_with_git_apply(
+    tmp_path: Path, run_cli: RunCli, mode: tuple[str, ...]
+) -> None:
     if shutil.which("git") is None:  # pragma: no cover - depends on the image
         pytest.skip("git is not installed")
-    source = ("\ufeff" + SOURCE).replace("\n", "\r\n").encode("utf-8")
+    # The change is within three lines of the top, so the hunk's context has the BOM line.
+    program = (
+        "import replicate\n"
+        'output = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "a crane"})\n'
+        'print(output[0].startswith("https://"))\n'
+    )
+    source = ("\ufeff" + program).replace("\n", "\r\n").encode("utf-8")
     (tmp_path / "fixed").mkdir()
     (tmp_path / "patched").mkdir()
     for folder in ("fixed", "patched"):
         (tmp_path / folder / "app.py").write_bytes(source)
 
-    diff = run_cli("--diff", "app.py", cwd=tmp_path / "patched")
+    diff = run_cli(*mode, "app.py", cwd=tmp_path / "patched")  # git apply skips the findings
     assert diff.returncode == 1, diff.stderr
     applied = subprocess.run(
         ["git", "apply", "-"],
@@ -505,8 +514,8 @@ def test_dry_run_diff_of_a_bom_file_applies_with_git_apply(tmp_path: Path, run_c
 
     written = (tmp_path / "fixed" / "app.py").read_bytes()
     assert (
-        written.startswith(b"\xef\xbb\xbfimport urllib.request\r\n")
-        and b"output[0].url," in written
+        written.startswith(b"\xef\xbb\xbfimport replicate\r\n")
+        and b"print(output[0].url.startswith" in written
     )
     assert (tmp_path / "patched" / "app.py").read_bytes() == written
 
