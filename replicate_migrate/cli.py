@@ -81,6 +81,8 @@ def main(paths: tuple[Path, ...], **flags: object) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException:
         raise
+    except BrokenPipeError:  # the reader went away (`| head`): the report is cut short, not wrong
+        sys.exit(EXIT_ERROR)
     except Exception as error:  # noqa: BLE001 - a bug, not bad input: one line, and never exit 1
         _internal_error(error, verbose)
         sys.exit(EXIT_ERROR)
