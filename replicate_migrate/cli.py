@@ -108,7 +108,7 @@ def _main(paths: tuple[Path, ...], flags: dict[str, object]) -> int:
     if out.verbose:
         took = time.monotonic() - started
         click.echo(f"replicate-migrate: {outcome.scanned} files found, {len(outcome.results)} "
-                   f"with results, in {took:.2f}s", err=True)
+                   f"analysed or failed, in {took:.2f}s", err=True)
     return code
 
 
