@@ -57,8 +57,3 @@ class Output:
     quiet: bool = False  # errors and the summary only, nothing at all for a clean run
     verbose: bool = False  # also the config files used, the counts and the time, on stderr
     color: bool = False
-    progress: bool = True
-
-    @property
-    def shows_diff(self) -> bool:
-        return self.mode is Mode.DIFF or (self.mode is Mode.DRY_RUN and not self.quiet)

@@ -176,7 +176,6 @@ def to_output(
         quiet=bool(cli_only["quiet"]),
         verbose=bool(cli_only["verbose"]),
         color=use_color(cli_only["color"], stdout),
-        progress=bool(settings.get("progress", True)),
     )
 
 
