@@ -101,14 +101,19 @@ def split_by_config(
     if cli_only["isolated"] or cli_only["config_file"] is not None:
         return whole
     found, errors = _files_of(paths, options)
-    groups: dict[Options, Group] = {}
+    by_config: dict[Path | None, list[Path]] = {}
     for file in found:
-        own = files.nearest(file)
-        file_options = (
+        by_config.setdefault(files.nearest(file), []).append(file)
+    groups: dict[Options, Group] = {}
+    for own, members in by_config.items():
+        own_options = (
             options if own == pyproject else _options_for(own, settings, flags, mode, files)
         )
-        group = groups.get(file_options) or Group(file_options, (), own)
-        groups[file_options] = Group(file_options, (*group.paths, file), group.pyproject)
+        known = groups.get(own_options)
+        if known is None:
+            groups[own_options] = Group(own_options, tuple(members), own)
+        else:  # another file with the same effect: one run keeps their links
+            groups[own_options] = Group(own_options, (*known.paths, *members), known.pyproject)
     if list(groups) in ([], [options]):
         return whole
     first = next(iter(groups.values()))
