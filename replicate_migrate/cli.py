@@ -14,7 +14,7 @@ import click
 
 from replicate_migrate import __version__
 from replicate_migrate.config import ConfigError, ConfigFiles
-from replicate_migrate.engine.diff import file_diff, notebook_diff
+from replicate_migrate.engine.diff import result_diff
 from replicate_migrate.engine.pipeline import RunOutcome, migrate_paths, migrate_sources
 from replicate_migrate.options import Mode, Options, Output, Strategy
 from replicate_migrate.report import FORMATS, render
@@ -24,6 +24,7 @@ from replicate_migrate.settings import (
     CLI_ONLY,
     Group,
     merge_settings,
+    run_wide_keys,
     split_by_config,
     to_options,
     to_output,
@@ -103,6 +104,8 @@ def _main(paths: tuple[Path, ...], flags: dict[str, object]) -> int:
         click.echo(f"replicate-migrate: error: {error}", err=True)
         return EXIT_ERROR
     _say_configs(out, [(group.pyproject, len(group.paths)) for group in groups])
+    for note in run_wide_keys(groups, pyproject, files):
+        click.echo(f"replicate-migrate: warning: {note}", err=True)
     outcome = _migrate(groups, _progress_bar(settings) if not out.quiet else None)
     code = _finish(outcome, out)
     if out.verbose:
@@ -226,7 +229,7 @@ def _finish(outcome: RunOutcome, out: Output) -> int:
     if _prints_diff(out):
         for result in results:
             if result.changed:
-                click.echo(_diff(result, out.color), nl=False)
+                click.echo(result_diff(result, out.color), nl=False)
     _report(RunOutcome(tuple(results), outcome.warnings, outcome.scanned), out)
     return _exit_code(results)
 
@@ -251,35 +254,6 @@ def _write(results: list[FileResult]) -> list[FileResult]:
                     result = FileResult(result.path, result.original, None, result.findings, message)
             out.append(result)
     return out
-
-
-def _display_path(path: str) -> str:
-    """Paths in diffs are relative to the current directory when they are below it."""
-    # abspath, not resolve(): no system call per path component, and a path through a
-    # symlinked directory is shown the way it was reached.
-    try:
-        relative = os.path.relpath(os.path.abspath(path), os.getcwd())
-    except ValueError:  # another drive
-        return path
-    if relative == ".." or relative.startswith(".." + os.sep):
-        return path.lstrip("/").replace(os.sep, "/")
-    return relative.replace(os.sep, "/")
-
-
-def _diff(result: FileResult, color: bool) -> bytes:
-    """The diff of one file: its bytes for a Python file (so it applies), its cells for a notebook."""
-    if result.path.endswith(".ipynb"):
-        from replicate_migrate.notebooks import NotebookError, cells, notebook_to_python
-
-        old = result.original.decode("utf-8", "replace")
-        new = (result.migrated or b"").decode("utf-8", "replace")
-        try:
-            before, after = notebook_to_python(old, result.path), notebook_to_python(new, result.path)
-            name = _display_path(result.path)
-            return notebook_diff(name, cells(before), cells(after), color=color).encode("utf-8")
-        except NotebookError:
-            pass
-    return file_diff(_display_path(result.path), result.original, result.migrated or b"", color=color)
 
 
 def _report(outcome: RunOutcome, out: Output, *, to_stderr: bool = False) -> None:

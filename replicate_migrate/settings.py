@@ -94,7 +94,10 @@ def split_by_config(
     files: ConfigFiles,
 ) -> list[Group]:
     """The run in groups of files with the same Options: one group (the paths as given)
-    unless files below have a configuration of their own that changes the rules."""
+    unless files below have a configuration of their own that changes the rules.
+
+    Run-wide keys in those other configurations are not applied; run_wide_keys() names them.
+    """
     settings, pyproject = root
     options = to_options(settings, mode)
     whole = [Group(options, tuple(paths), pyproject)]
@@ -137,6 +140,23 @@ def _files_of(
         respect_gitignore=options.respect_gitignore,
     )
     return list(found.files), found.errors
+
+
+def run_wide_keys(groups: Sequence[Group], root: Path | None, files: ConfigFiles) -> list[str]:
+    """`path: 'key', ...` for each configuration besides the root's that sets keys only the
+    root's configuration decides, so that they are not ignored in silence."""
+    notes = []
+    for group in groups:
+        if group.pyproject is None or group.pyproject == root:
+            continue
+        keys = [key for key in files.settings(group.pyproject) if key not in _PER_FILE]
+        if keys:
+            listed = ", ".join(repr(key.replace("_", "-")) for key in keys)
+            where = root or "the defaults (no config file for the first path)"
+            notes.append(
+                f"{group.pyproject}: {listed} ignored here: run-wide settings come from {where}"
+            )
+    return notes
 
 
 def _options_for(

@@ -577,3 +577,24 @@ def test_each_file_takes_its_nearest_config_and_flags_override_them_all(
     # no_rm001's own table sets no strategy: the default applies there, not the root's
     assert run("--strategy", "url", ".") == [MIGRATED, MIGRATED, MIGRATED, SOURCE]
     assert run("--select", "RM001", ".") == [OPTED_OUT, MIGRATED, OPTED_OUT, MIGRATED]
+
+
+def test_run_wide_keys_in_a_nested_config_are_named_not_ignored_in_silence(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.replicate-migrate]\nstrategy = "opt-out"\n')
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pyproject.toml").write_text(
+        '[tool.replicate-migrate]\nstrategy = "auto"\nformat = "json"\n'
+    )
+    (tmp_path / "sub" / "app.py").write_text(SOURCE)
+
+    result = run_cli(".", cwd=tmp_path)
+
+    assert result.returncode == 1, result.stderr
+    assert "--- a/sub/app.py" in result.stdout  # the text format of the root's config
+    warning = (
+        f"replicate-migrate: warning: {tmp_path / 'sub' / 'pyproject.toml'}: 'format' ignored here:"
+        f" run-wide settings come from {tmp_path / 'pyproject.toml'}\n"
+    )
+    assert result.stderr == warning
