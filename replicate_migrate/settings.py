@@ -20,9 +20,8 @@ from replicate_migrate.options import Mode, Options, Output, Strategy
 # Flags that shape the command's output only; a configuration file does not set them.
 CLI_ONLY = ("diff", "check", "quiet", "verbose", "color", "config_file", "isolated")
 _RENAMES = {"ignore_rules": "ignore", "fmt": "format"}
-
-
-_PER_FILE = {"strategy": "strategy", "select": "select", "ignore": "ignore_rules"}  # key: flag
+# The keys each file's nearest configuration decides, with the flag that overrides each.
+_PER_FILE = {"strategy": "strategy", "select": "select", "ignore": "ignore_rules"}
 
 
 def merge_settings(

@@ -14,9 +14,9 @@ from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import CallSite, ModuleFacts
 from replicate_migrate.rules import RULES
 
-IGNORE_COMMENT = "# replicate-migrate: ignore"
-# At the end of a call's first or last line, as ruff reads noqa: `# noqa` (every rule),
-# `# noqa: RM001, E501` (the codes listed), `# replicate-migrate: ignore[RM001]` likewise.
+# A comment ending a call's first or last line, read as ruff reads noqa comments: bare, it
+# silences every rule; with codes (`noqa: RM001, E501`) those listed; and likewise the
+# tool's own `replicate-migrate: ignore` and `replicate-migrate: ignore[RM001]`.
 _SUPPRESSION = re.compile(
     r"#\s*(?:replicate-migrate:\s*ignore(?:\[(?P<ids>[^\]]*)\])?"
     r"|noqa(?::\s*(?P<codes>[a-z]+[0-9]+(?:[\s,]+[a-z]+[0-9]+)*))?)\s*$",
@@ -35,6 +35,7 @@ def suppressed_rules(line: str) -> frozenset[str]:
     if listed is None:
         return _EVERY_RULE
     return frozenset(code.upper() for code in re.split(r"[\s,]+", listed) if code)
+
 
 # Where a call is in the file, given the module-level and the innermost statement it is in.
 Locate = Callable[[cst.CSTNode, "cst.CSTNode | None", "cst.CSTNode | None"], CodeRange]
