@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -142,6 +141,8 @@ def _internal_error(error: Exception, verbose: bool) -> None:
     click.echo(f"replicate-migrate: internal error: {type(error).__name__}: {error} "
                "(a bug; -v shows the traceback)", err=True)
     if verbose:
+        import traceback  # only for a bug: not worth its import on every run
+
         click.echo("".join(traceback.format_exception(error)), err=True, nl=False)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from replicate_migrate.results import FileResult
+if TYPE_CHECKING:
+    from replicate_migrate.results import FileResult
 
 _NO_NEWLINE = "\\ No newline at end of file\n"
 _RESET = "\x1b[0m"
