@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -11,28 +12,36 @@ from typing import TextIO
 import click
 
 from replicate_migrate import __version__
-from replicate_migrate.config import ConfigError, find_pyproject, load_settings
-from replicate_migrate.engine.diff import notebook_diff, unified_diff
+from replicate_migrate.config import ConfigError, ConfigFiles
+from replicate_migrate.engine.diff import result_diff
 from replicate_migrate.engine.pipeline import RunOutcome, migrate_paths, migrate_sources
-from replicate_migrate.engine.source import SourceError, decode_python
-from replicate_migrate.options import Options, Strategy
+from replicate_migrate.options import Mode, Options, Output, Strategy
 from replicate_migrate.report import FORMATS, render
 from replicate_migrate.results import FileResult
 from replicate_migrate.rules import RULES
+from replicate_migrate.settings import (
+    CLI_ONLY,
+    Group,
+    merge_settings,
+    run_wide_keys,
+    split_by_config,
+    to_options,
+    to_output,
+)
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _split(values: Sequence[str]) -> tuple[str, ...]:
-    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--fix", is_flag=True, default=None, help="Write the rewrites in place (default: dry run).")
+@click.option("--fix/--no-fix", default=None, help="Write the rewrites in place (default: dry run).")
+@click.option("--diff", is_flag=True, default=None,
+              help="Print only the diff; write nothing; exit 1 when there is one.")
+@click.option("--check", is_flag=True, default=None,
+              help="Print only the findings (no diff); write nothing; exit 1 when something would change.")
 @click.option("--strategy", type=click.Choice([s.value for s in Strategy]), default=None,
               help="auto: .url where proven, else use_file_output=False; url or opt-out force one kind.")
-@click.option("--select", multiple=True, help="Rule ids (or prefixes) to run, comma separated.")
+@click.option("--select", multiple=True, help="Rule ids (or prefixes, or ALL) to run, comma separated.")
 @click.option("--ignore", "ignore_rules", multiple=True, help="Rule ids (or prefixes) to skip.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--online/--offline", default=None, help="Look up unknown models' schemas on the Replicate API.")
@@ -43,11 +52,19 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 @click.option("--force-exclude", is_flag=True, default=None, help="Apply excludes to paths given explicitly.")
 @click.option("--no-respect-gitignore", is_flag=True, default=None, help="Do not read .gitignore files.")
 @click.option("--stdin-filename", default=None, help="The path to report for `-` (stdin).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Read [tool.replicate-migrate] from this file instead of the nearest pyproject.toml.")
+@click.option("--isolated", is_flag=True, default=None, help="Read no configuration file.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Report format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write the report here.")
 @click.option("--statistics", is_flag=True, default=None, help="Counts per rule and action.")
+@click.option("--quiet", "-q", is_flag=True, default=None,
+              help="Print only errors and the summary (nothing when there is nothing to do).")
+@click.option("--verbose", "-v", is_flag=True, default=None,
+              help="Also say which config file applies, what was read and how long it took (stderr).")
 @click.option("--no-progress", is_flag=True, default=None, help="No progress bar.")
-@click.option("--color/--no-color", default=None, help="Colour the diff (default: on a terminal).")
+@click.option("--color/--no-color", default=None,
+              help="Colour the diff (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it).")
 @click.version_option(__version__, prog_name="replicate-migrate")
 def main(paths: tuple[Path, ...], **flags: object) -> None:
     """Migrate code from the replicate client 0.34 to 1.0 (FileOutput). Dry run by default."""
@@ -55,26 +72,78 @@ def main(paths: tuple[Path, ...], **flags: object) -> None:
         for rule in RULES:
             click.echo(f"{rule.id}  {rule.name:28} {rule.summary}")
         sys.exit(EXIT_CLEAN)
+    verbose = bool(flags.get("verbose"))
     try:
-        settings = _settings(paths, flags)
-    except ConfigError as error:
-        click.echo(f"replicate-migrate: error: {error}", err=True)
-        sys.exit(EXIT_ERROR)
-    options = _options(settings)
-    try:
-        if paths == (Path("-"),):
-            sys.exit(_run_stdin(settings, options))
-        bar = _progress_bar(settings)
-        try:
-            outcome = migrate_paths(list(paths) or [Path(".")], options, bar)
-        finally:
-            if bar is not None:
-                bar.close()
-        sys.exit(_finish(outcome, settings, options))
+        sys.exit(_main(paths, flags))
     except KeyboardInterrupt:
         # Interrupted (Ctrl-C, SIGTERM): every file is whole, but the run is not done.
         click.echo("replicate-migrate: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException:
+        raise
+    except BrokenPipeError:  # the reader went away (`| head`): the report is cut short, not wrong
+        sys.exit(EXIT_ERROR)
+    except Exception as error:  # noqa: BLE001 - a bug, not bad input: one line, and never exit 1
+        _internal_error(error, verbose)
+        sys.exit(EXIT_ERROR)
+
+
+def _main(paths: tuple[Path, ...], flags: dict[str, object]) -> int:
+    started = time.monotonic()
+    cli_only = {key: flags.pop(key) for key in CLI_ONLY}
+    files, paths = ConfigFiles(), paths or (Path("."),)
+    try:
+        settings, pyproject = merge_settings(paths, flags, cli_only, files)
+        out = to_output(settings, cli_only, fix_flag=flags["fix"] is True, stdout=sys.stdout)
+        if paths == (Path("-"),):
+            _say_configs(out, [(pyproject, 1)])
+            return _run_stdin(settings, to_options(settings, out.mode), out)
+        groups = split_by_config(paths, flags, cli_only, (settings, pyproject), out.mode, files)
+    except ConfigError as error:
+        click.echo(f"replicate-migrate: error: {error}", err=True)
+        return EXIT_ERROR
+    _say_configs(out, [(group.pyproject, len(group.paths)) for group in groups])
+    for note in run_wide_keys(groups, pyproject, files):
+        click.echo(f"replicate-migrate: warning: {note}", err=True)
+    outcome = _migrate(groups, _progress_bar(settings) if not out.quiet else None)
+    code = _finish(outcome, out)
+    if out.verbose:
+        took = time.monotonic() - started
+        click.echo(f"replicate-migrate: {outcome.scanned} files found, {len(outcome.results)} "
+                   f"analysed or failed, in {took:.2f}s", err=True)
+    return code
+
+
+def _say_configs(out: Output, configs: Sequence[tuple[Path | None, int]]) -> None:
+    if not out.verbose:
+        return
+    for pyproject, count in configs:
+        files = f" ({count} paths)" if len(configs) > 1 else ""
+        click.echo(f"replicate-migrate: config: {pyproject or '(none)'}{files}", err=True)
+
+
+def _migrate(groups: Sequence[Group], bar: ProgressBar | None) -> RunOutcome:
+    """One engine run per group of files sharing their Options (usually there is one)."""
+    try:
+        outcomes = [migrate_paths(list(group.paths), group.options, bar) for group in groups]
+    finally:
+        if bar is not None:
+            bar.close()
+    if len(outcomes) == 1:
+        return outcomes[0]
+    errors = [FileResult(path, b"", error=message) for group in groups for path, message in group.errors]
+    results = [*errors, *(result for outcome in outcomes for result in outcome.results)]
+    warnings = dict.fromkeys(warning for outcome in outcomes for warning in outcome.warnings)
+    return RunOutcome(tuple(results), tuple(warnings), sum(outcome.scanned for outcome in outcomes))
+
+
+def _internal_error(error: Exception, verbose: bool) -> None:
+    click.echo(f"replicate-migrate: internal error: {type(error).__name__}: {error} "
+               "(a bug; -v shows the traceback)", err=True)
+    if verbose:
+        import traceback  # only for a bug: not worth its import on every run
+
+        click.echo("".join(traceback.format_exception(error)), err=True, nl=False)
 
 
 class ProgressBar:
@@ -121,9 +190,12 @@ def run() -> None:
         code: object = 0
     except SystemExit as done:
         code = done.code
+    except Exception as error:  # noqa: BLE001 - raised before main's own handler (in click)
+        _internal_error(error, verbose=False)
+        code = EXIT_ERROR
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
-        code = 1
+        code = EXIT_ERROR
     try:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -132,46 +204,7 @@ def run() -> None:
     os._exit(code or 0)
 
 
-def _settings(paths: tuple[Path, ...], flags: dict[str, object]) -> dict[str, object]:
-    """pyproject.toml's [tool.replicate-migrate], overridden by the flags that were given."""
-    start = paths[0] if paths and paths[0] != Path("-") else Path.cwd()
-    pyproject = find_pyproject(start)
-    settings = load_settings(pyproject) if pyproject else {}
-    renames = {"ignore_rules": "ignore", "fmt": "format"}
-    for key, value in flags.items():
-        if value is None or value == ():
-            continue
-        name = renames.get(key, key)
-        if key == "no_respect_gitignore":
-            name, value = "respect_gitignore", not value
-        elif key == "no_progress":
-            name, value = "progress", not value
-        settings[name] = value
-    return settings
-
-
-def _options(s: dict[str, object]) -> Options:
-    def strings(key: str) -> tuple[str, ...]:
-        value = s.get(key, ())
-        return _split([value] if isinstance(value, str) else list(value))  # type: ignore[call-overload]
-
-    exclude = strings("exclude") if "exclude" in s else None
-    return Options(
-        fix=bool(s.get("fix", False)),
-        strategy=Strategy(str(s.get("strategy", "auto"))),
-        select=frozenset(strings("select")),
-        ignore=frozenset(strings("ignore")),
-        online=bool(s.get("online", False)),
-        jobs=int(s.get("jobs", 0)),  # type: ignore[call-overload]
-        cache_dir=str(s["cache_dir"]) if s.get("cache_dir") else None,
-        exclude=exclude,
-        extend_exclude=strings("extend_exclude"),
-        force_exclude=bool(s.get("force_exclude", False)),
-        respect_gitignore=bool(s.get("respect_gitignore", True)),
-    )
-
-
-def _run_stdin(settings: dict[str, object], options: Options) -> int:
+def _run_stdin(settings: dict[str, object], options: Options, out: Output) -> int:
     """`-`: read stdin; with --fix print the migrated code, else the diff and report."""
     path = str(settings.get("stdin_filename") or "-")
     if options.force_exclude and settings.get("stdin_filename"):
@@ -182,27 +215,31 @@ def _run_stdin(settings: dict[str, object], options: Options) -> int:
             return EXIT_CLEAN
     data = sys.stdin.buffer.read()
     outcome = migrate_sources([(path, data)], options)
-    if options.fix:
+    if out.mode is Mode.FIX:
         result = next(iter(outcome.results), None)
         sys.stdout.buffer.write(result.migrated if result and result.migrated else data)
-        _report(outcome, settings, written=True, to_stderr=True)
+        _report(outcome, out, to_stderr=True)
         return _exit_code(outcome.results)
-    return _finish(outcome, settings, options)
+    return _finish(outcome, out)
 
 
-def _finish(outcome: RunOutcome, settings: dict[str, object], options: Options) -> int:
-    fmt = str(settings.get("format", "text"))
+def _finish(outcome: RunOutcome, out: Output) -> int:
     results = list(outcome.results)
-    if options.fix:
+    if out.mode is Mode.FIX:
         results = _write(results, outcome)
-    elif fmt == "text" or settings.get("output"):
-        color = settings.get("color")
-        use_color = sys.stdout.isatty() if color is None else bool(color)
+    if _prints_diff(out):
         for result in results:
             if result.changed:
-                click.echo(_diff(result, use_color), nl=False)
-    _report(RunOutcome(tuple(results), outcome.warnings, outcome.scanned), settings, written=options.fix)
+                click.echo(result_diff(result, out.color), nl=False)
+    _report(RunOutcome(tuple(results), outcome.warnings, outcome.scanned), out)
     return _exit_code(results)
+
+
+def _prints_diff(out: Output) -> bool:
+    # A JSON or SARIF report on stdout must stay parseable: the diff goes with -o only.
+    if out.mode is Mode.DIFF:
+        return True
+    return out.mode is Mode.DRY_RUN and not out.quiet and (out.format == "text" or out.output is not None)
 
 
 def _write(results: list[FileResult], outcome: RunOutcome) -> list[FileResult]:
@@ -237,53 +274,40 @@ def _not_written(path: str, error: Exception) -> str:
     return f"{path}: {error}; left as it is"
 
 
-def _display_path(path: str) -> str:
-    """Paths in diffs are relative to the current directory when they are below it."""
-    # abspath, not resolve(): no system call per path component, and a path through a
-    # symlinked directory is shown the way it was reached.
-    try:
-        relative = os.path.relpath(os.path.abspath(path), os.getcwd())
-    except ValueError:  # another drive
-        return path
-    if relative == ".." or relative.startswith(".." + os.sep):
-        return path.lstrip("/").replace(os.sep, "/")
-    return relative.replace(os.sep, "/")
+def _report(outcome: RunOutcome, out: Output, *, to_stderr: bool = False) -> None:
+    """Warnings and errors on stderr; the report on stdout, in a file (-o), or, for a patch
+    on stdout (--diff) or code on stdout (`-` with --fix), its summary on stderr."""
+    from replicate_migrate.report.text import report  # loaded once there is something to say
 
-
-def _diff(result: FileResult, color: bool) -> str:
-    old = result.original.decode("utf-8", "replace")
-    new = (result.migrated or b"").decode("utf-8", "replace")
-    if result.path.endswith(".ipynb"):
-        from replicate_migrate.notebooks import NotebookError, cells, notebook_to_python
-
-        try:
-            before, after = notebook_to_python(old, result.path), notebook_to_python(new, result.path)
-            name = _display_path(result.path)
-            return notebook_diff(name, cells(before), cells(after), color=color)
-        except NotebookError:
-            pass
-    old_text, new_text = _decoded(result.original), _decoded(result.migrated or b"")
-    return unified_diff(_display_path(result.path), old_text, new_text, color=color)
-
-
-def _decoded(data: bytes) -> str:
-    try:
-        return decode_python(data, "")
-    except SourceError:  # a diff of undecodable text is still worth showing
-        return data.decode("utf-8", "replace")
-
-
-def _report(outcome: RunOutcome, settings: dict[str, object], *, written: bool, to_stderr: bool = False) -> None:
-    fmt = str(settings.get("format", "text"))
+    written = out.mode is Mode.FIX
+    parts = report(outcome.results, statistics=out.statistics, written=written)
     for warning in outcome.warnings:
         click.echo(f"replicate-migrate: warning: {warning}", err=True)
-    text = render(outcome.results, fmt, statistics=bool(settings.get("statistics")),
-                  tool_version=__version__, written=written)
-    output = settings.get("output")
-    if output:
-        Path(str(output)).write_text(text, encoding="utf-8")
-    else:
+    for line in parts.errors:
+        click.echo(line, err=True)
+    if out.output:
+        text = render(outcome.results, out.format, statistics=out.statistics,
+                      tool_version=__version__, written=written)
+        Path(out.output).write_text(text, encoding="utf-8")
+    elif out.format != "text" and out.mode is not Mode.DIFF:
+        text = render(outcome.results, out.format, statistics=out.statistics,
+                      tool_version=__version__, written=written)
         click.echo(text, nl=False, err=to_stderr)
+    if out.format == "text" or out.mode is Mode.DIFF:
+        _print_text(parts.body, parts.summary, outcome, out, to_stderr or out.mode is Mode.DIFF)
+
+
+def _print_text(
+    body: Sequence[str], summary: str, outcome: RunOutcome, out: Output, to_stderr: bool
+) -> None:
+    """The findings (or counts) and the summary, as -q and --diff want them."""
+    if out.output and out.format == "text":
+        return  # the whole report went to the file
+    show_body = out.statistics or (not out.quiet and out.mode is not Mode.DIFF)
+    for line in body if show_body else ():
+        click.echo(line, err=to_stderr)
+    if not (out.quiet and _exit_code(outcome.results) == EXIT_CLEAN):
+        click.echo(summary, err=to_stderr)
 
 
 def _exit_code(results: Sequence[FileResult]) -> int:

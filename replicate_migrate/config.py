@@ -1,11 +1,15 @@
-"""The `[tool.replicate-migrate]` table of pyproject.toml: found, read and checked."""
+"""The `[tool.replicate-migrate]` table of pyproject.toml: found (the nearest per file, as
+ruff finds its own), read and checked. settings.py merges it with the command line's flags."""
 
 from __future__ import annotations
 
 import difflib
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from replicate_migrate.rules import RULES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,16 +67,49 @@ _KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
 }
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml in `start` (a file or directory) or a directory above it."""
-    directory = start.absolute()
-    if not directory.is_dir():
-        directory = directory.parent
-    for candidate in (directory, *directory.parents):
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            return pyproject
-    return None
+class ConfigFiles:
+    """The nearest pyproject.toml with a `[tool.replicate-migrate]` table, per directory.
+
+    As ruff does with `[tool.ruff]`, a pyproject.toml without the table is passed over: a
+    sub-project's packaging file does not reset the settings of the repository around it.
+    Each file is read once; each directory is asked once.
+    """
+
+    def __init__(self) -> None:
+        self._nearest: dict[str, Path | None] = {}
+        self._settings: dict[Path, dict[str, object]] = {}
+
+    def nearest(self, start: Path) -> Path | None:
+        """For `start` (a file or a directory, which need not exist)."""
+        directory = os.path.abspath(start)
+        if not os.path.isdir(directory):
+            directory = os.path.dirname(directory)
+        return self._nearest_in(directory)
+
+    def settings(self, pyproject: Path) -> dict[str, object]:
+        """load_settings(pyproject), read once."""
+        if pyproject not in self._settings:
+            self._settings[pyproject] = load_settings(pyproject)
+        return self._settings[pyproject]
+
+    def _nearest_in(self, directory: str) -> Path | None:
+        if directory in self._nearest:
+            return self._nearest[directory]
+        candidate = Path(directory, "pyproject.toml")
+        found: Path | None
+        if candidate.is_file() and _has_table(candidate):
+            found = candidate
+        else:
+            parent = os.path.dirname(directory)
+            found = None if parent == directory else self._nearest_in(parent)
+        self._nearest[directory] = found
+        return found
+
+
+def _has_table(pyproject: Path) -> bool:
+    document = _read_document(pyproject)
+    tool = document.get("tool")
+    return isinstance(tool, dict) and TABLE in tool
 
 
 def load_settings(pyproject: Path) -> dict[str, object]:
@@ -90,20 +127,49 @@ def load_settings(pyproject: Path) -> dict[str, object]:
         check, wanted = _KEYS[key]
         if not check(value):
             raise ConfigError(f"{where} {key!r} must be {wanted}, not {value!r}")
+        if key in _RULE_KEYS:
+            value = list(rule_selectors(value, f"{where} {key!r}"))  # type: ignore[arg-type]
         settings[key.replace("-", "_")] = value
     return settings
 
 
-def _read_table(pyproject: Path) -> dict[str, object]:
+_RULE_KEYS = ("select", "ignore")
+
+
+def rule_selectors(values: Sequence[str], where: str) -> tuple[str, ...]:
+    """Rule ids or prefixes (`RM001`, `rm00`, `ALL`), upper-cased, as ruff reads them.
+
+    ConfigError names the ones no rule starts with: an unknown id would otherwise select
+    nothing, and the run would look clean.
+    """
+    selectors = tuple(
+        item.strip().upper() for value in values for item in value.split(",") if item.strip()
+    )
+    unknown = [
+        s for s in selectors if s != "ALL" and not any(rule.id.startswith(s) for rule in RULES)
+    ]
+    if unknown:
+        known = ", ".join(rule.id for rule in RULES)
+        raise ConfigError(
+            f"{where}: unknown rule id {', '.join(map(repr, unknown))} (rules: {known})"
+        )
+    return selectors
+
+
+def _read_document(pyproject: Path) -> dict[str, object]:
     if tomllib is None:  # pragma: no cover - see the import above
         raise ConfigError(f"{pyproject}: reading TOML on Python 3.10 needs tomli installed")
     try:
         with pyproject.open("rb") as f:
-            document = tomllib.load(f)
+            return tomllib.load(f)
     except OSError as e:
         raise ConfigError(f"{pyproject}: cannot read: {e.strerror or e}") from e
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{pyproject}: invalid TOML: {e}") from e
+
+
+def _read_table(pyproject: Path) -> dict[str, object]:
+    document = _read_document(pyproject)
     tool = document.get("tool", {})
     table = tool.get(TABLE, {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):

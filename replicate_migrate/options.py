@@ -27,6 +27,33 @@ class Options:
     respect_gitignore: bool = True
 
     def is_enabled(self, rule: str) -> bool:
-        if self.select and not any(rule.startswith(s) for s in self.select):
+        """Selected (by id or prefix, `ALL` for every rule) and not ignored."""
+        if self.select and not any(_matches(rule, s) for s in self.select):
             return False
-        return not any(rule.startswith(i) for i in self.ignore)
+        return not any(_matches(rule, i) for i in self.ignore)
+
+
+def _matches(rule: str, selector: str) -> bool:
+    return selector == "ALL" or rule.startswith(selector)
+
+
+class Mode(str, enum.Enum):
+    """What a run does with the rewrites it finds."""
+
+    DRY_RUN = "dry-run"  # print the diff and the findings; exit 1 when something is to do
+    FIX = "fix"  # write them in place
+    DIFF = "diff"  # print only the diff (a patch on stdout), as `ruff --diff`, `black --diff`
+    CHECK = "check"  # print only the findings, as `black --check`
+
+
+@dataclass(frozen=True)
+class Output:
+    """How the command line reports a run: its side of the settings, next to Options."""
+
+    mode: Mode = Mode.DRY_RUN
+    format: str = "text"
+    output: str | None = None  # the report goes to this file instead of stdout
+    statistics: bool = False
+    quiet: bool = False  # errors and the summary only, nothing at all for a clean run
+    verbose: bool = False  # also the config files used, the counts and the time, on stderr
+    color: bool = False

@@ -29,6 +29,7 @@ class Finding:
     kind: str | None = None  # model output kind used for the decision (file, text, ...)
     kind_source: str | None = None  # where the kind came from (catalog, online, ...)
     cell: int | None = None  # notebook cell index (0-based) when the file is a notebook
+    suppressed: bool = False  # left alone for a noqa or replicate-migrate ignore comment
 
 
 @dataclass(frozen=True)

@@ -4,39 +4,59 @@ from pathlib import Path
 
 import pytest
 
-from replicate_migrate.config import ConfigError, find_pyproject, load_settings
+from replicate_migrate.config import ConfigError, ConfigFiles, load_settings
 
 
 def write(directory: Path, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
     pyproject = directory / "pyproject.toml"
     pyproject.write_text(text)
     return pyproject
 
 
-def test_find_nearest_from_a_directory_or_a_file(tmp_path: Path) -> None:
-    outer = write(tmp_path, "")
+TABLE = "[tool.replicate-migrate]\n"
+
+
+def test_nearest_from_a_directory_or_a_file(tmp_path: Path) -> None:
+    outer = write(tmp_path, TABLE)
     inner_dir = tmp_path / "pkg" / "sub"
     inner_dir.mkdir(parents=True)
     (inner_dir / "a.py").write_text("")
-    assert find_pyproject(inner_dir) == outer
-    assert find_pyproject(inner_dir / "a.py") == outer
-    inner = write(tmp_path / "pkg", "")
-    assert find_pyproject(inner_dir / "a.py") == inner
-    assert find_pyproject(tmp_path / "pkg") == inner
+    assert ConfigFiles().nearest(inner_dir) == outer
+    assert ConfigFiles().nearest(inner_dir / "a.py") == outer
+    inner = write(tmp_path / "pkg", TABLE)
+    files = ConfigFiles()
+    assert files.nearest(inner_dir / "a.py") == inner
+    assert files.nearest(tmp_path / "pkg") == inner
+    assert files.nearest(tmp_path / "b.py") == outer
 
 
-def test_find_from_a_relative_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pyproject = write(tmp_path, "")
+def test_nearest_passes_over_a_pyproject_without_the_table(tmp_path: Path) -> None:
+    outer = write(tmp_path, '[tool.replicate-migrate]\nstrategy = "url"\n')
+    write(tmp_path / "sub", "[project]\nname = 'sub'\n")
+    assert ConfigFiles().nearest(tmp_path / "sub" / "a.py") == outer
+
+
+def test_nearest_from_a_relative_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pyproject = write(tmp_path, TABLE)
     (tmp_path / "src").mkdir()
     monkeypatch.chdir(tmp_path / "src")
-    assert find_pyproject(Path(".")) == pyproject
-    assert find_pyproject(Path("missing.py")) == pyproject
+    assert ConfigFiles().nearest(Path(".")) == pyproject
+    assert ConfigFiles().nearest(Path("missing.py")) == pyproject
 
 
 def test_none_when_there_is_none(tmp_path: Path) -> None:
-    if any((d / "pyproject.toml").is_file() for d in tmp_path.parents):
-        pytest.skip("a pyproject.toml above the temporary directory")
-    assert find_pyproject(tmp_path) is None
+    if ConfigFiles().nearest(tmp_path.parent) is not None:
+        pytest.skip("a configuration above the temporary directory")
+    write(tmp_path, "[tool.ruff]\n")
+    assert ConfigFiles().nearest(tmp_path) is None
+
+
+def test_a_broken_pyproject_on_the_way_up_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, TABLE)
+    broken = write(tmp_path / "sub", "[tool\n")
+    with pytest.raises(ConfigError, match=f"{broken}: invalid TOML"):
+        ConfigFiles().nearest(tmp_path / "sub" / "a.py")
 
 
 def test_every_key_with_underscores(tmp_path: Path) -> None:
@@ -49,7 +69,7 @@ name = "x"
 [tool.replicate-migrate]
 fix = true
 strategy = "opt-out"
-select = ["RM1"]
+select = ["rm00"]
 ignore = []
 exclude = ["gen"]
 extend-exclude = ["tests/fixtures"]
@@ -67,7 +87,7 @@ respect-gitignore = false
     assert load_settings(pyproject) == {
         "fix": True,
         "strategy": "opt-out",
-        "select": ["RM1"],
+        "select": ["RM00"],  # ids match case-insensitively
         "ignore": [],
         "exclude": ["gen"],
         "extend_exclude": ["tests/fixtures"],
@@ -102,6 +122,8 @@ def test_no_table_means_no_settings(tmp_path: Path, text: str) -> None:
         ("select = 'RM1'", "'select' must be a list of strings, not 'RM1'"),
         ("exclude = ['a', 1]", "'exclude' must be a list of strings"),
         ("cache-dir = 1", "'cache-dir' must be a string, not 1"),
+        ("select = ['RM9']", "'select': unknown rule id 'RM9' (rules: RM001, RM002, RM003)"),
+        ("ignore = ['RM001', 'x1']", "'ignore': unknown rule id 'X1'"),
     ],
 )
 def test_bad_keys_and_values(tmp_path: Path, body: str, message: str) -> None:

@@ -73,12 +73,14 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository whose config says `fix = true`: the check hook must still write nothing."""
     work = tmp_path / "repo"
     work.mkdir()
     monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
     (work / "gen.py").write_text(BEFORE, encoding="utf-8")
-    subprocess.run(["git", "add", "gen.py"], cwd=work, check=True)
+    (work / "pyproject.toml").write_text("[tool.replicate-migrate]\nfix = true\n", encoding="utf-8")
+    subprocess.run(["git", "add", "gen.py", "pyproject.toml"], cwd=work, check=True)
     return work
 
 

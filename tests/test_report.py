@@ -111,7 +111,79 @@ def test_json_matches_schema_and_content() -> None:
             "error": 0,
         },
         "errors": 1,
+        "suppressed": 0,
     }
+
+
+def test_json_says_whether_it_was_a_dry_run_and_gives_each_edit() -> None:
+    before = 'x = run()\nprint(x[0].startswith("h"))\n\u00e9 = 1\n'
+    after = 'x = run()\nprint(x[0].url.startswith("h"))\n\u00e9 = 1\n'
+    result = FileResult("pkg\\gen.py", before.encode(), after.encode())
+    for written in (False, True):
+        document = json.loads(render([result], "json", tool_version=VERSION, written=written))
+        jsonschema.Draft202012Validator(schema("report.schema.json")).validate(document)
+        assert document["dry_run"] is not written
+    assert document["edits"] == [
+        {
+            "path": "pkg/gen.py",
+            # the longest common prefix is `print(x[0].`, so the insertion is `url.`
+            "range": {"start": {"line": 2, "column": 12}, "end": {"line": 2, "column": 12}},
+            "old": "",
+            "new": "url.",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("a\nb = f(x, 1)\nc\n", "a\nb = f(x,\n  use=1)\nc\n"),
+        ("x\n", ""),
+        ("", "x\n"),
+        ("a\n\x0cb\nc\nd\n", "a\n\x0cB\nc\nD"),
+        ("f(\u00e9)\r\n", "f(\u00e9.url)\r\n"),
+    ],
+)
+def test_edits_applied_in_reverse_give_the_new_text(old: str, new: str) -> None:
+    from replicate_migrate.report.edits import text_edits
+
+    lines = old.split("\n")
+    starts = [sum(len(line) + 1 for line in lines[:n]) for n in range(len(lines))]
+    text = old
+    for edit in reversed(text_edits(old, new)):
+        start = starts[edit.start[0] - 1] + edit.start[1] - 1
+        end = starts[edit.end[0] - 1] + edit.end[1] - 1
+        assert text[start:end] == edit.old
+        text = text[:start] + edit.new + text[end:]
+    assert text == new
+
+
+def test_json_statistics_count_per_rule_and_action_with_suppressed_calls() -> None:
+    results = [
+        *RESULTS,
+        FileResult(
+            "quiet.py",
+            b"",
+            findings=(
+                finding("quiet.py", 3, Action.UNCHANGED, message="suppressed", suppressed=True),
+            ),
+        ),
+    ]
+    plain = json.loads(render(results, "json", tool_version=VERSION))
+    assert "statistics" not in plain
+    document = json.loads(render(results, "json", tool_version=VERSION, statistics=True))
+    jsonschema.Draft202012Validator(schema("report.schema.json")).validate(document)
+    assert document["statistics"] == [
+        {"rule": "RM001", "action": "rewritten", "count": 1},
+        {"rule": "RM001", "action": "needs-review", "count": 1},
+        {"rule": "RM001", "action": "unchanged", "count": 1},
+        {"rule": "RM001", "action": "suppressed", "count": 1},
+        {"rule": "RM002", "action": "opted-out", "count": 1},
+        {"rule": "RM003", "action": "rewritten", "count": 1},
+    ]
+    assert document["summary"]["suppressed"] == 1
+    text = render(results, "text", tool_version=VERSION, statistics=True)
+    assert "1  RM001  suppressed\n" in text
 
 
 def test_json_schema_rejects_what_we_never_write() -> None:

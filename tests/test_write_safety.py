@@ -35,9 +35,15 @@ DRIVER = textwrap.dedent(
     module, name = (pipeline, "migrate_paths") if stage == "analysis" else (discovery, "discover")
     run_stage = getattr(module, name)
 
+    meddled = []
+
     def run_then_meddle(*args, **kwargs):
         done = run_stage(*args, **kwargs)
-        exec(step)
+        caller = sys._getframe(1).f_globals["__name__"]
+        # Once, after the run's own walk (the settings may walk the tree before it).
+        if not meddled and (stage == "analysis" or caller.endswith("pipeline")):
+            meddled.append(True)
+            exec(step)
         return done
 
     setattr(module, name, run_then_meddle)  # before cli binds the name
@@ -61,7 +67,7 @@ def run_meddled(
 
 
 def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
-    return [line for line in result.stdout.splitlines() if ": error: " in line]
+    return [line for line in result.stderr.splitlines() if ": error: " in line]
 
 
 def no_temp_files(root: Path) -> bool:

@@ -50,8 +50,8 @@ def _unknown_source(call: CallSite) -> str:
 
 
 def _decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy) -> Decision:
-    if call.ignored:
-        return Decision(call, Action.UNCHANGED, "ignored: `# replicate-migrate: ignore`")
+    if "RM001" in call.suppressed:  # this decision is RM001's
+        return Decision(call, Action.UNCHANGED, "suppressed by a comment (noqa or replicate-migrate: ignore)")
     if call.has_use_file_output:
         return Decision(call, Action.UNCHANGED, "passes use_file_output already")
     if model is not None and model.is_text:

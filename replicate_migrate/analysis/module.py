@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,8 +12,30 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from replicate_migrate.analysis.flow import FlowWalker, dotted_name
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import CallSite, ModuleFacts
+from replicate_migrate.rules import RULES
 
-IGNORE_COMMENT = "# replicate-migrate: ignore"
+# A comment ending a call's first or last line, read as ruff reads noqa comments: bare, it
+# silences every rule; with codes (`noqa: RM001, E501`) those listed; and likewise the
+# tool's own `replicate-migrate: ignore` and `replicate-migrate: ignore[RM001]`.
+_SUPPRESSION = re.compile(
+    r"#\s*(?:replicate-migrate:\s*ignore(?:\[(?P<ids>[^\]]*)\])?"
+    r"|noqa(?::\s*(?P<codes>[a-z]+[0-9]+(?:[\s,]+[a-z]+[0-9]+)*))?)\s*$",
+    re.IGNORECASE,
+)
+_MAY_SUPPRESS = re.compile(r"noqa|replicate-migrate:", re.IGNORECASE)
+_EVERY_RULE = frozenset(rule.id for rule in RULES)
+
+
+def suppressed_rules(line: str) -> frozenset[str]:
+    """The rule ids a suppression comment ending `line` names; every rule for a bare one."""
+    match = _SUPPRESSION.search(line)
+    if match is None:
+        return frozenset()
+    listed = match["ids"] if match["ids"] is not None else match["codes"]
+    if listed is None:
+        return _EVERY_RULE
+    return frozenset(code.upper() for code in re.split(r"[\s,]+", listed) if code)
+
 
 # Where a call is in the file, given the module-level and the innermost statement it is in.
 Locate = Callable[[cst.CSTNode, "cst.CSTNode | None", "cst.CSTNode | None"], CodeRange]
@@ -126,16 +149,14 @@ def _call_sites(
         return ()
     if text is None:
         text = module.code
-    lines = text.splitlines() if IGNORE_COMMENT in text else []
+    lines = text.splitlines() if _MAY_SUPPRESS.search(text) else []
     sites = []
     for index, job in enumerate(walker.pending):
         where = locate(job.node, job.top, job.statement)
         rec.top, rec.statement = job.top, job.statement  # for the node id taken below
         first, last = where.start.line, where.end.line
-        ignored = any(
-            lines[n - 1].rstrip().endswith(IGNORE_COMMENT)
-            for n in {first, last}
-            if 0 < n <= len(lines)
+        suppressed = frozenset().union(
+            *(suppressed_rules(lines[n - 1]) for n in {first, last} if 0 < n <= len(lines))
         )
         keywords = {a.keyword.value for a in job.node.args if a.keyword is not None}
         positional = [a for a in job.node.args if a.keyword is None and not a.star]
@@ -152,7 +173,7 @@ def _call_sites(
                 scope=job.scope,
                 has_use_file_output="use_file_output" in keywords
                 or len(positional) > 2 + offset,
-                ignored=ignored,
+                suppressed=suppressed,
                 via=job.via,
             )
         )

@@ -146,7 +146,7 @@ class CallSite:
     ref_note: str  # how the ref was found ("literal", "constant MODEL", "unknown: ...")
     scope: str
     has_use_file_output: bool
-    ignored: bool  # `# replicate-migrate: ignore` on the call's line
+    suppressed: frozenset[str]  # rule ids a `# noqa` or `# replicate-migrate: ignore` names
     via: str = ""  # "to_thread", "partial", "executor" when run is passed as a callable
 
 

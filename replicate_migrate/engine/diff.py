@@ -3,12 +3,51 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from replicate_migrate.results import FileResult
 
 _NO_NEWLINE = "\\ No newline at end of file\n"
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 _STYLES = {"@@": "\x1b[36m", "-": "\x1b[31m", "+": "\x1b[32m"}
+
+
+def display_path(path: str) -> str:
+    """Paths in diffs are relative to the current directory when they are below it."""
+    # abspath, not resolve(): no system call per path component, and a path through a
+    # symlinked directory is shown the way it was reached.
+    try:
+        relative = os.path.relpath(os.path.abspath(path), os.getcwd())
+    except ValueError:  # another drive
+        return path
+    if relative == ".." or relative.startswith(".." + os.sep):
+        return path.lstrip("/").replace(os.sep, "/")
+    return relative.replace(os.sep, "/")
+
+
+def result_diff(result: FileResult, color: bool = False) -> bytes:
+    """The diff of one file: its bytes for a Python file (so it applies), its cells for a notebook."""
+    if result.path.endswith(".ipynb"):
+        from replicate_migrate.notebooks import NotebookError, cells, notebook_to_python
+
+        old = result.original.decode("utf-8", "replace")
+        new = (result.migrated or b"").decode("utf-8", "replace")
+        try:
+            before, after = (
+                notebook_to_python(old, result.path),
+                notebook_to_python(new, result.path),
+            )
+            name = display_path(result.path)
+            return notebook_diff(name, cells(before), cells(after), color=color).encode("utf-8")
+        except NotebookError:
+            pass
+    return file_diff(
+        display_path(result.path), result.original, result.migrated or b"", color=color
+    )
 
 
 def unified_diff(path: str, old: str, new: str, *, color: bool = False) -> str:
@@ -20,6 +59,19 @@ def unified_diff(path: str, old: str, new: str, *, color: bool = False) -> str:
     )
     marked = _mark_missing_newlines(lines)
     return "".join(_paint(line, color, is_header=n < 2) for n, line in enumerate(marked))
+
+
+def file_diff(path: str, old: bytes, new: bytes, *, color: bool = False) -> bytes:
+    """The diff of the bytes themselves, in the file's own encoding, BOM included.
+
+    `git apply` and `patch` compare bytes: a diff of the decoded text would lose the BOM
+    (and re-encode other codecs), and be rejected, or not give the bytes --fix writes.
+    """
+    # latin-1 maps every byte to one character and back, so lines split at b"\n" as they are.
+    name = path.encode("utf-8", "surrogateescape").decode("latin-1")
+    return unified_diff(name, old.decode("latin-1"), new.decode("latin-1"), color=color).encode(
+        "latin-1"
+    )
 
 
 def notebook_diff(

@@ -39,9 +39,10 @@ def plan_edits(
     findings = _keyword_edits(rec, facts, rules, edits)
     for decision in decisions:
         call = decision.call
+        suppressed = file_output.RULE in call.suppressed
         findings.append(
             Finding(facts.path, call.line, call.column, file_output.RULE, decision.action,
-                    decision.message, decision.kind, decision.kind_source)
+                    decision.message, decision.kind, decision.kind_source, suppressed=suppressed)
         )
         for node_id, kind in decision.edits:
             edits.setdefault(node_id, []).append(file_output.edit_for(kind))
@@ -61,15 +62,27 @@ def _keyword_edits(
 ) -> list[Finding]:
     findings = []
     for call in facts.calls:
-        if call.node < 0 or call.ignored:
+        if call.node < 0:
             continue
         node = rec.nodes[call.node]
         assert isinstance(node, cst.Call)
         offset = 1 if call.via else 0
-        plan = keywords.keyword_plan(node, call.method, offset, rules)
+        plan = keywords.keyword_plan(node, call.method, offset, rules - call.suppressed)
+        wanted = keywords.describe(keywords.keyword_plan(node, call.method, offset, rules))
+        done = keywords.describe(plan)
+        findings += [
+            _suppressed(facts.path, call.line, call.column, rule)
+            for rule, message in wanted
+            if rule in call.suppressed and (rule, message) not in done
+        ]
         if not plan:
             continue
         edits.setdefault(call.node, []).append(keywords.edit_for(offset, plan))
-        for rule, message in keywords.describe(plan):
+        for rule, message in done:
             findings.append(Finding(facts.path, call.line, call.column, rule, Action.REWRITTEN, message))
     return findings
+
+
+def _suppressed(path: str, line: int, column: int, rule: str) -> Finding:
+    message = "suppressed by a comment (noqa or replicate-migrate: ignore)"
+    return Finding(path, line, column, rule, Action.UNCHANGED, message, suppressed=True)

@@ -25,15 +25,18 @@ def render(
 ) -> str:
     """The report for `results` in format `fmt` (one of FORMATS); ValueError for others.
 
-    `statistics` swaps the text format's per-finding lines for counts per rule and action;
-    `written` says whether changes were applied, which only the text summary's wording uses.
+    `statistics` swaps the text format's per-finding lines for counts per rule and action (and
+    adds them to JSON); `written` says whether changes were applied (the text summary's wording,
+    JSON's `dry_run`).
     """
     # The formats load when a report is made, not when the command starts.
     from replicate_migrate.report import github, json_format, sarif, text
 
     renderers: dict[str, Callable[[], str]] = {
         "text": lambda: text.render(results, statistics=statistics, written=written),
-        "json": lambda: json_format.render(results, tool_version=tool_version),
+        "json": lambda: json_format.render(
+            results, tool_version=tool_version, written=written, statistics=statistics
+        ),
         "sarif": lambda: sarif.render(results, tool_version=tool_version),
         "github": lambda: github.render(results),
     }

@@ -46,6 +46,25 @@ def summarize(results: Sequence[FileResult]) -> Summary:
     )
 
 
+SUPPRESSED = "suppressed"  # the statistics' label for findings a noqa comment silenced
+
+
+def statistics_rows(results: Sequence[FileResult]) -> list[tuple[str, str, int]]:
+    """(rule, action or `suppressed`, count), by rule then action, for `--statistics`."""
+    counts = Counter(
+        (f.rule, SUPPRESSED if f.suppressed else f.action.value)
+        for r in results
+        for f in r.findings
+    )
+    order = [action.value for action in ACTION_ORDER] + [SUPPRESSED]
+    return [
+        (rule, label, count)
+        for (rule, label), count in sorted(
+            counts.items(), key=lambda i: (i[0][0], order.index(i[0][1]))
+        )
+    ]
+
+
 def ordered(results: Sequence[FileResult]) -> list[FileResult]:
     """Results by path, so output does not depend on the order worker processes finish in."""
     return sorted(results, key=lambda r: r.path)

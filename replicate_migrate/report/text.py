@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from replicate_migrate.report.common import (
-    ACTION_ORDER,
     FileError,
     Summary,
     cell_label,
@@ -16,18 +15,32 @@ from replicate_migrate.report.common import (
     ordered,
     plural,
     posix_path,
+    statistics_rows,
     summarize,
 )
 from replicate_migrate.results import Action, FileResult, Finding
 
 
-def render(results: Sequence[FileResult], *, statistics: bool, written: bool) -> str:
-    """Findings (or with `statistics`, counts per rule and action), errors, then a summary."""
+@dataclass(frozen=True)
+class TextReport:
+    """The report's three parts, which the command line prints to different places."""
+
+    body: tuple[str, ...]  # one line per finding, or with `statistics` the counts
+    errors: tuple[str, ...]  # one line per file that could not be processed
+    summary: str
+
+
+def report(results: Sequence[FileResult], *, statistics: bool, written: bool) -> TextReport:
+    """Findings (or with `statistics`, counts per rule and action), errors, and a summary."""
     body = _statistics(results) if statistics else [format_finding(f) for f in findings(results)]
     errors = [format_error(file_error(r)) for r in ordered(results) if r.error]
-    return "".join(
-        line + "\n" for line in [*body, *errors, summary_line(summarize(results), written)]
-    )
+    return TextReport(tuple(body), tuple(errors), summary_line(summarize(results), written))
+
+
+def render(results: Sequence[FileResult], *, statistics: bool, written: bool) -> str:
+    """The whole report: findings (or counts), errors, then the summary, a line each."""
+    parts = report(results, statistics=statistics, written=written)
+    return "".join(line + "\n" for line in [*parts.body, *parts.errors, parts.summary])
 
 
 def format_finding(finding: Finding) -> str:
@@ -63,7 +76,6 @@ def summary_line(summary: Summary, written: bool) -> str:
 
 
 def _statistics(results: Sequence[FileResult]) -> list[str]:
-    counts = Counter((f.rule, f.action) for r in results for f in r.findings)
-    rows = sorted(counts.items(), key=lambda item: (item[0][0], ACTION_ORDER.index(item[0][1])))
-    width = max((len(str(count)) for _, count in rows), default=1)
-    return [f"{count:>{width}}  {rule}  {action.value}" for (rule, action), count in rows]
+    rows = statistics_rows(results)
+    width = max((len(str(count)) for _, _, count in rows), default=1)
+    return [f"{count:>{width}}  {rule}  {label}" for rule, label, count in rows]

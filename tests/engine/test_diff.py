@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from replicate_migrate.engine.diff import notebook_diff, unified_diff
+from replicate_migrate.engine.diff import file_diff, notebook_diff, unified_diff
 
 
 def test_equal_texts_have_no_diff() -> None:
@@ -78,3 +78,33 @@ def test_notebook_diff_names_changed_cells_one_based() -> None:
         "-x\n\\ No newline at end of file\n+x\n"
     )
     assert notebook_diff("nb.ipynb", old, old) == ""
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"\xef\xbb\xbfx = f()\r\nprint(x)\r\n", b"\xef\xbb\xbfx = f()\r\nprint(x.url)\r\n"),
+        (
+            b"# -*- coding: latin-1 -*-\nname = '\xe9'\nrun(name)\n",
+            b"# -*- coding: latin-1 -*-\nname = '\xe9'\nrun(name, k=1)\n",
+        ),
+        (b"a\n\xff\xfe\n", b"a\n\xff\xfe\nb"),
+    ],
+    ids=["bom-crlf", "latin-1", "undecodable"],
+)
+def test_file_diff_is_of_the_bytes_and_applies(tmp_path: Path, old: bytes, new: bytes) -> None:
+    if shutil.which("patch") is None:  # pragma: no cover - depends on the image
+        pytest.skip("patch is not installed")
+    target = tmp_path / "a.py"
+    target.write_bytes(old)
+    patch = file_diff("a.py", old, new)
+    assert patch.startswith(b"--- a/a.py\n+++ b/a.py\n")
+    done = subprocess.run(
+        ["patch", "-p1", "--quiet", "--binary"],
+        check=False,
+        cwd=tmp_path,
+        input=patch,
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert target.read_bytes() == new
