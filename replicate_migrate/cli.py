@@ -11,9 +11,24 @@ from typing import TextIO
 import click
 
 from replicate_migrate import __version__
+from replicate_migrate.cli_support import (
+    Refused,
+    check_output,
+    encode,
+    ignore_interruptions,
+    install_interrupt_handlers,
+    interrupting_signals,
+    write_report,
+)
 from replicate_migrate.config import ConfigError, find_pyproject, load_settings
 from replicate_migrate.engine.diff import notebook_diff, unified_diff
-from replicate_migrate.engine.pipeline import RunOutcome, migrate_paths, migrate_sources
+from replicate_migrate.engine.pipeline import (
+    RunOutcome,
+    max_workers,
+    migrate_paths,
+    migrate_sources,
+)
+from replicate_migrate.engine.process import internal_error
 from replicate_migrate.engine.source import SourceError, decode_python
 from replicate_migrate.options import Options, Strategy
 from replicate_migrate.report import FORMATS, render
@@ -51,30 +66,43 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 @click.version_option(__version__, prog_name="replicate-migrate")
 def main(paths: tuple[Path, ...], **flags: object) -> None:
     """Migrate code from the replicate client 0.34 to 1.0 (FileOutput). Dry run by default."""
+    with interrupting_signals():
+        try:
+            code = _main(paths, flags)
+        except KeyboardInterrupt:
+            code = _interrupted()
+        except Refused as error:
+            _echo(f"replicate-migrate: error: {error}", err=True)
+            code = EXIT_ERROR
+        except Exception as error:  # noqa: BLE001 - one line, not a traceback, and exit 2
+            _echo(internal_error("replicate-migrate", error), err=True)
+            code = EXIT_ERROR
+    sys.exit(code)
+
+
+def _main(paths: tuple[Path, ...], flags: dict[str, object]) -> int:
     if flags.pop("list_rules"):
         for rule in RULES:
             click.echo(f"{rule.id}  {rule.name:28} {rule.summary}")
-        sys.exit(EXIT_CLEAN)
+        return EXIT_CLEAN
     try:
         settings = _settings(paths, flags)
     except ConfigError as error:
-        click.echo(f"replicate-migrate: error: {error}", err=True)
-        sys.exit(EXIT_ERROR)
+        raise Refused(str(error)) from None
     options = _options(settings)
+    if options.jobs > max_workers():
+        _echo(f"replicate-migrate: warning: --jobs {options.jobs} is more than this machine can use; "
+              f"using {max_workers()} worker processes", err=True)
+    check_output(settings.get("output"), paths)
+    if paths == (Path("-"),):
+        return _run_stdin(settings, options)
+    bar = _progress_bar(settings)
     try:
-        if paths == (Path("-"),):
-            sys.exit(_run_stdin(settings, options))
-        bar = _progress_bar(settings)
-        try:
-            outcome = migrate_paths(list(paths) or [Path(".")], options, bar)
-        finally:
-            if bar is not None:
-                bar.close()
-        sys.exit(_finish(outcome, settings, options))
-    except KeyboardInterrupt:
-        # Interrupted (Ctrl-C, SIGTERM): every file is whole, but the run is not done.
-        click.echo("replicate-migrate: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        outcome = migrate_paths(list(paths) or [Path(".")], options, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return _finish(outcome, settings, options)
 
 
 class ProgressBar:
@@ -116,11 +144,15 @@ def run() -> None:
     Everything was written by then (files fsynced, output flushed below); a large run's
     interpreter teardown only delays the prompt.
     """
+    install_interrupt_handlers()  # for good: the process ends here
     try:
         main()
         code: object = 0
     except SystemExit as done:
         code = done.code
+    except KeyboardInterrupt:  # after main() had answered: its work is done
+        code = EXIT_INTERRUPTED
+    ignore_interruptions()
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
@@ -200,7 +232,7 @@ def _finish(outcome: RunOutcome, settings: dict[str, object], options: Options) 
         use_color = sys.stdout.isatty() if color is None else bool(color)
         for result in results:
             if result.changed:
-                click.echo(_diff(result, use_color), nl=False)
+                _echo(_diff(result, use_color), nl=False)
     _report(RunOutcome(tuple(results), outcome.warnings, outcome.scanned), settings, written=options.fix)
     return _exit_code(results)
 
@@ -261,14 +293,15 @@ def _decoded(data: bytes) -> str:
 def _report(outcome: RunOutcome, settings: dict[str, object], *, written: bool, to_stderr: bool = False) -> None:
     fmt = str(settings.get("format", "text"))
     for warning in outcome.warnings:
-        click.echo(f"replicate-migrate: warning: {warning}", err=True)
+        _echo(f"replicate-migrate: warning: {warning}", err=True)
     text = render(outcome.results, fmt, statistics=bool(settings.get("statistics")),
                   tool_version=__version__, written=written)
+    escape = fmt in ("json", "sarif")  # a name that is not UTF-8 as a JSON \\u escape
     output = settings.get("output")
     if output:
-        Path(str(output)).write_text(text, encoding="utf-8")
+        write_report(str(output), encode(text, "utf-8", escape=escape))
     else:
-        click.echo(text, nl=False, err=to_stderr)
+        _echo(text, nl=False, err=to_stderr, escape=escape)
 
 
 def _exit_code(results: Sequence[FileResult]) -> int:
@@ -278,3 +311,16 @@ def _exit_code(results: Sequence[FileResult]) -> int:
         return EXIT_CHANGES
     return EXIT_CLEAN
 
+
+
+def _interrupted() -> int:
+    """Interrupted (Ctrl-C, SIGTERM): every file is whole, but the run is not done."""
+    ignore_interruptions()  # one message, however many signals follow
+    _echo("replicate-migrate: interrupted", err=True)
+    return EXIT_INTERRUPTED
+
+
+def _echo(text: str, *, nl: bool = True, err: bool = False, escape: bool = False) -> None:
+    """click.echo, for text holding names that are not UTF-8 (surrogates) too."""
+    stream = sys.stderr if err else sys.stdout
+    click.echo(encode(text, getattr(stream, "encoding", None) or "utf-8", escape=escape), nl=nl, err=err)

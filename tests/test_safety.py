@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -19,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from replicate_migrate.engine.pipeline import migrate_sources
+from replicate_migrate.engine.pipeline import migrate_paths, migrate_sources
 from replicate_migrate.engine.writer import TEMP_SUFFIX
 from replicate_migrate.options import Options
 
@@ -287,3 +289,196 @@ def test_migration_keeps_filler_lines_byte_for_byte(
             if kind == "fill":
                 assert new_lines[index] == line, index
             index += 1
+
+
+# --- never hang, never crash -------------------------------------------------------------
+
+GOOD = source()
+MIGRATED = source().replace(USE, FIXED_USE)
+# Valid JSON, but a cell that is not an object: the rewrite of the notebook trips over it.
+NULL_CELL_NOTEBOOK = json.dumps(
+    {"cells": [None, {"cell_type": "code", "source": (CALL + b"\n" + USE + b"\n").decode()}], "nbformat": 4}
+).replace('"source": "', '"source": "import urllib.request\\nimport replicate\\n')
+
+
+def run_patched(patch: str, *args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The command line with `patch` run first: it breaks the engine on purpose."""
+    script = f"import os, signal\nimport replicate_migrate.engine.worker as worker\n{patch}\n" + (
+        "from replicate_migrate.cli import run\nrun()\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script, "--no-progress", *args],
+        cwd=cwd, capture_output=True, timeout=timeout, check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    return subprocess.CompletedProcess(
+        completed.args, completed.returncode, completed.stdout.decode(), completed.stderr.decode()
+    )
+
+
+def breaking_analysis(action: str) -> str:
+    """A patch that does `action` when the analysis reaches bad.py."""
+    return (
+        "original = worker.analyze_module\n"
+        "def patched(module, path, *rest, **kw):\n"
+        f"    if path.endswith('bad.py'):\n        {action}\n"
+        "    return original(module, path, *rest, **kw)\n"
+        "worker.analyze_module = patched\n"
+    )
+
+
+def good_tree(root: Path, count: int = 3) -> list[Path]:
+    root.mkdir(exist_ok=True)
+    files = [root / f"good{n}.py" for n in range(count)]
+    for file in files:
+        file.write_bytes(GOOD)
+    return files
+
+
+def error_lines(stdout: str, name: str) -> list[str]:
+    return [line for line in stdout.splitlines() if name in line and ": error: " in line]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_broken_notebook_is_one_line_and_the_rest_is_written(tmp_path: Path, jobs: str, run_cli: RunCli) -> None:
+    good = good_tree(tmp_path)
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text(NULL_CELL_NOTEBOOK)
+
+    result = run_cli("--fix", "--jobs", jobs, ".", cwd=tmp_path, timeout=60)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = error_lines(result.stdout, "bad.ipynb")
+    assert "internal error:" in line and line.endswith("(please report this)"), line
+    assert "Traceback" not in result.stderr, result.stderr
+    assert bad.read_text() == NULL_CELL_NOTEBOOK
+    assert all(file.read_bytes() == MIGRATED for file in good)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_exception_in_the_analysis_is_that_files_error(tmp_path: Path, jobs: str) -> None:
+    good = good_tree(tmp_path)
+    (tmp_path / "bad.py").write_bytes(GOOD)
+
+    result = run_patched(breaking_analysis("raise ValueError('no such case')"), "--fix", "-j", jobs, ".", cwd=tmp_path)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert error_lines(result.stdout, "bad.py") == [
+        "bad.py: error: internal error: ValueError: no such case (please report this)"
+    ]
+    assert "Traceback" not in result.stderr, result.stderr
+    assert (tmp_path / "bad.py").read_bytes() == GOOD
+    assert all(file.read_bytes() == MIGRATED for file in good)
+
+
+def test_a_worker_killed_mid_run_is_reported_and_the_run_ends(tmp_path: Path) -> None:
+    good_tree(tmp_path, count=40)
+    (tmp_path / "bad.py").write_bytes(GOOD)
+    kill = f"os.getpid() != {os.getpid()} and os.kill(os.getpid(), signal.SIGKILL)"
+    patch = breaking_analysis(kill).replace(f"{os.getpid()}", "PARENT")
+    patch = "PARENT = os.getpid()\n" + patch
+
+    result = run_patched(patch, "-j", "2", ".", cwd=tmp_path)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = error_lines(result.stdout, "bad.py")
+    assert "worker process stopped" in line, line
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]
+    assert all("worker process stopped" in line for line in errors)
+    assert len(errors) < 41  # the other worker's files were analysed
+
+
+def test_same_named_modules_in_two_folders_neither_crash_nor_hang(tmp_path: Path, run_cli: RunCli) -> None:
+    fixtures = Path(__file__).parent / "fixtures" / "RM001"
+    for folder, case in (("a", "already_migrated_read_and_url_unchanged"), ("b", "comprehension_item_url")):
+        (tmp_path / folder).mkdir()
+        shutil.copy(fixtures / case / "input.py", tmp_path / folder / "main.py")
+
+    for jobs in ("1", "2"):
+        result = run_cli("-j", jobs, ".", cwd=tmp_path, timeout=60)
+
+        assert result.returncode in (1, 2), result.stdout + result.stderr
+        assert "Traceback" not in result.stderr, result.stderr
+        for line in result.stdout.splitlines():
+            assert ": error: " not in line or line.endswith("(please report this)"), line
+
+
+def test_special_files_are_skipped_with_one_line_each(tmp_path: Path, run_cli: RunCli) -> None:
+    good = good_tree(tmp_path)
+    os.mkfifo(tmp_path / "pipe.py")
+    os.mkfifo(tmp_path / "pipe.ipynb")
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "server.py"))
+        result = run_cli("--fix", ".", cwd=tmp_path, timeout=60)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert error_lines(result.stdout, "pipe.py") == ["pipe.py: error: not a regular file (a FIFO); skipped"]
+    assert error_lines(result.stdout, "pipe.ipynb") == ["pipe.ipynb: error: not a regular file (a FIFO); skipped"]
+    assert error_lines(result.stdout, "server.py") == ["server.py: error: not a regular file (a socket); skipped"]
+    assert all(file.read_bytes() == MIGRATED for file in good)
+
+
+def test_a_file_swapped_for_a_fifo_or_a_link_after_discovery_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import replicate_migrate.discovery as discovery
+
+    (tmp_path / "good.py").write_bytes(GOOD)
+    (tmp_path / "outside.py").write_bytes(GOOD)
+    (tmp_path / "pipe.py").write_bytes(GOOD)
+    (tmp_path / "link.py").write_bytes(GOOD)
+    found = discovery.discover([tmp_path])
+    os.unlink(tmp_path / "pipe.py")
+    os.mkfifo(tmp_path / "pipe.py")  # nobody writes: opening it for reading would block
+    os.unlink(tmp_path / "link.py")
+    os.symlink(tmp_path / "outside.py", tmp_path / "link.py")
+    monkeypatch.setattr(discovery, "discover", lambda *args, **kwargs: found)
+    signal.alarm(60)  # a hang guard: fail, not hang, when the FIFO blocks
+    try:
+        outcome = migrate_paths([tmp_path], Options(jobs=1))
+    finally:
+        signal.alarm(0)
+
+    errors = {Path(r.path).name: r.error for r in outcome.results if r.error}
+    assert errors == {
+        "pipe.py": f"{tmp_path / 'pipe.py'}: not a regular file (a FIFO); skipped",
+        "link.py": f"{tmp_path / 'link.py'}: became a symbolic link since it was found; not followed",
+    }
+    assert {Path(r.path).name for r in outcome.results if r.changed} == {"good.py", "outside.py"}
+
+
+NAME = b"caf\xe9_\xff.py"  # Latin-1 and a byte no encoding starts with: not UTF-8
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_a_name_that_is_not_utf8_is_processed_like_any_other(tmp_path: Path, fmt: str, run_cli: RunCli) -> None:
+    path = os.path.join(os.fsencode(tmp_path), NAME)
+    with open(path, "wb") as f:
+        f.write(GOOD)
+
+    result = run_cli("--fix", "--format", fmt, ".", cwd=tmp_path, timeout=60)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    with open(path, "rb") as f:
+        assert f.read() == MIGRATED
+    if fmt == "json":
+        [finding] = json.loads(result.stdout)["findings"]
+        assert os.fsencode(finding["path"]) == NAME
+    elif fmt == "sarif":
+        [run] = json.loads(result.stdout)["runs"]
+        assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "caf%E9_%FF.py"
+    else:
+        assert "caf\ufffd_\ufffd.py" in result.stdout  # the raw bytes, shown undecoded here
+
+
+def test_jobs_beyond_the_machine_are_capped_with_a_warning(tmp_path: Path, run_cli: RunCli) -> None:
+    good = good_tree(tmp_path)
+
+    result = run_cli("--fix", "--jobs", "100000", ".", cwd=tmp_path, timeout=60)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "--jobs 100000 is more than this machine can use" in result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert all(file.read_bytes() == MIGRATED for file in good)
