@@ -18,6 +18,7 @@ from replicate_migrate.cli_support import (
     ignore_interruptions,
     install_interrupt_handlers,
     interrupting_signals,
+    release_interruptions,
     write_report,
 )
 from replicate_migrate.config import ConfigError, find_pyproject, load_settings
@@ -68,6 +69,7 @@ def main(paths: tuple[Path, ...], **flags: object) -> None:
     """Migrate code from the replicate client 0.34 to 1.0 (FileOutput). Dry run by default."""
     with interrupting_signals():
         try:
+            release_interruptions()
             code = _main(paths, flags)
         except KeyboardInterrupt:
             code = _interrupted()
@@ -150,8 +152,8 @@ def run() -> None:
         code: object = 0
     except SystemExit as done:
         code = done.code
-    except KeyboardInterrupt:  # after main() had answered: its work is done
-        code = EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # not seen by main(): as it started, or after it answered
+        code = _interrupted()
     ignore_interruptions()
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)

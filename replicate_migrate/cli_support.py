@@ -77,7 +77,8 @@ def interrupting_signals() -> Iterator[None]:
         yield
         return
     saved = {number: signal.getsignal(number) for number in _SIGNALS}
-    install_interrupt_handlers()
+    for number in _SIGNALS:
+        signal.signal(number, _interrupt)
     try:
         yield
     finally:
@@ -86,8 +87,18 @@ def interrupting_signals() -> Iterator[None]:
 
 
 def install_interrupt_handlers() -> None:
+    """SIGINT and SIGTERM raise KeyboardInterrupt; held back until release_interruptions(),
+    so that one arriving while click reads the options is not its `Aborted!`."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     for number in _SIGNALS:
         signal.signal(number, _interrupt)
+
+
+def release_interruptions() -> None:
+    """A signal held back since install_interrupt_handlers() is raised now, if one came."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
 
 
 def ignore_interruptions() -> None:

@@ -404,6 +404,7 @@ def test_same_named_modules_in_two_folders_neither_crash_nor_hang(tmp_path: Path
             assert ": error: " not in line or line.endswith("(please report this)"), line
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(socket, "AF_UNIX"), reason="POSIX special files")
 def test_special_files_are_skipped_with_one_line_each(tmp_path: Path, run_cli: RunCli) -> None:
     good = good_tree(tmp_path)
     os.mkfifo(tmp_path / "pipe.py")
@@ -419,10 +420,11 @@ def test_special_files_are_skipped_with_one_line_each(tmp_path: Path, run_cli: R
     assert all(file.read_bytes() == MIGRATED for file in good)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX special files")
 def test_a_file_swapped_for_a_fifo_or_a_link_after_discovery_is_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import replicate_migrate.discovery as discovery
+    from replicate_migrate import discovery
 
     (tmp_path / "good.py").write_bytes(GOOD)
     (tmp_path / "outside.py").write_bytes(GOOD)
@@ -482,3 +484,67 @@ def test_jobs_beyond_the_machine_are_capped_with_a_warning(tmp_path: Path, run_c
     assert "--jobs 100000 is more than this machine can use" in result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert all(file.read_bytes() == MIGRATED for file in good)
+
+
+# --- the report file ---------------------------------------------------------------------
+
+
+def _refused(result: subprocess.CompletedProcess[str], words: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("replicate-migrate: error: -o ") and words in lines[0], lines
+
+
+@pytest.mark.parametrize(("where", "words"), [("out_dir", "is a directory"), ("missing/report.txt", "no such directory")])
+def test_output_where_no_report_can_go_is_refused_before_the_run(
+    tmp_path: Path, where: str, words: str, run_cli: RunCli
+) -> None:
+    good = good_tree(tmp_path / "src")
+    (tmp_path / "out_dir").mkdir()
+
+    result = run_cli("--fix", "-o", where, "src", cwd=tmp_path)
+
+    _refused(result, words)
+    assert all(file.read_bytes() == GOOD for file in good)  # refused before anything was written
+    assert not (tmp_path / "missing").exists()
+
+
+def test_output_onto_a_full_disk_is_one_line(tmp_path: Path, run_cli: RunCli) -> None:
+    good_tree(tmp_path)
+
+    result = run_cli("-o", "/dev/full", ".", cwd=tmp_path)
+
+    _refused(result, "No space left on device")
+
+
+def test_a_report_cut_short_is_not_left_behind(tmp_path: Path) -> None:
+    good_tree(tmp_path, count=20)
+
+    resource = pytest.importorskip("resource")
+
+    def small_files() -> None:  # a disk that fills up at 200 bytes (Python ignores SIGXFSZ)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "replicate_migrate", "--no-progress", "-o", "report.txt", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, preexec_fn=small_files,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, check=False,
+    )
+
+    _refused(completed, "cannot write the report")
+    assert not (tmp_path / "report.txt").exists()
+
+
+@pytest.mark.parametrize("fix", [False, True])
+@pytest.mark.parametrize("named", ["src/good0.py", "src/other.py", "src/good1.py"])
+def test_output_naming_an_input_file_is_refused(tmp_path: Path, fix: bool, named: str, run_cli: RunCli) -> None:
+    good = good_tree(tmp_path / "src")
+    (tmp_path / "src" / "other.py").write_bytes(b"x = 1\n")  # an input without replicate in it
+    before = snapshot(tmp_path)
+    given = ["src"] if named != "src/good1.py" else ["src/good1.py"]
+
+    result = run_cli(*(["--fix"] if fix else []), "-o", named, *given, cwd=tmp_path)
+
+    _refused(result, "is one of the files to migrate")
+    assert snapshot(tmp_path) == before
+    assert all(file.read_bytes() == GOOD for file in good)
