@@ -298,7 +298,7 @@ def _report(outcome: RunOutcome, settings: dict[str, object], *, written: bool, 
         _echo(f"replicate-migrate: warning: {warning}", err=True)
     text = render(outcome.results, fmt, statistics=bool(settings.get("statistics")),
                   tool_version=__version__, written=written)
-    escape = fmt in ("json", "sarif")  # a name that is not UTF-8 as a JSON \\u escape
+    escape = fmt in ("json", "sarif")  # a file name that is not UTF-8 becomes a JSON escape
     output = settings.get("output")
     if output:
         write_report(str(output), encode(text, "utf-8", escape=escape))
@@ -312,7 +312,6 @@ def _exit_code(results: Sequence[FileResult]) -> int:
     if any(r.changed or r.needs_review for r in results):
         return EXIT_CHANGES
     return EXIT_CLEAN
-
 
 
 def _interrupted() -> int:

@@ -15,6 +15,7 @@ import sysconfig
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 import pytest
@@ -436,11 +437,7 @@ def test_a_file_swapped_for_a_fifo_or_a_link_after_discovery_is_not_read(
     os.unlink(tmp_path / "link.py")
     os.symlink(tmp_path / "outside.py", tmp_path / "link.py")
     monkeypatch.setattr(discovery, "discover", lambda *args, **kwargs: found)
-    signal.alarm(60)  # a hang guard: fail, not hang, when the FIFO blocks
-    try:
-        outcome = migrate_paths([tmp_path], Options(jobs=1))
-    finally:
-        signal.alarm(0)
+    outcome = _within(60, lambda: migrate_paths([tmp_path], Options(jobs=1)))
 
     errors = {Path(r.path).name: r.error for r in outcome.results if r.error}
     assert errors == {
@@ -448,6 +445,21 @@ def test_a_file_swapped_for_a_fifo_or_a_link_after_discovery_is_not_read(
         "link.py": f"{tmp_path / 'link.py'}: became a symbolic link since it was found; not followed",
     }
     assert {Path(r.path).name for r in outcome.results if r.changed} == {"good.py", "outside.py"}
+
+
+def _within(seconds: int, call: Callable[[], Any]) -> Any:
+    """`call()`, failing the test instead of hanging it (when a FIFO blocks the open)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError("hung")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        return call()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 NAME = b"caf\xe9_\xff.py"  # Latin-1 and a byte no encoding starts with: not UTF-8
