@@ -498,6 +498,16 @@ def test_jobs_beyond_the_machine_are_capped_with_a_warning(tmp_path: Path, run_c
     assert all(file.read_bytes() == MIGRATED for file in good)
 
 
+def test_jobs_below_zero_are_refused_with_a_usage_message(tmp_path: Path, run_cli: RunCli) -> None:
+    good = good_tree(tmp_path)
+
+    result = run_cli("--fix", "--jobs", "-1", ".", cwd=tmp_path)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Invalid value for '--jobs'" in result.stderr and "Traceback" not in result.stderr
+    assert all(file.read_bytes() == GOOD for file in good)
+
+
 # --- the report file ---------------------------------------------------------------------
 
 
