@@ -140,3 +140,54 @@ def test_busy_workers_end_with_a_killed_parent(tmp_path: Path, mark: str) -> Non
     proc.communicate(timeout=30)
 
     assert _until(lambda: not _marked(mark), GONE_WITHIN), "a busy worker outlived its parent"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="a Linux terminal")
+def test_a_worker_writing_to_a_tostop_terminal_does_not_stop_the_run(tmp_path: Path) -> None:
+    import pty
+    import select
+    import termios
+
+    _tree(tmp_path / "tree", count=20)
+    # Workers that warn on stderr, which here is a terminal that stops background writers.
+    script = (
+        "import sys, replicate_migrate.engine.worker as worker\n"
+        "original = worker.analyze_module\n"
+        "def noisy(*a, **k):\n    sys.stderr.write('a warning from a worker\\n')\n"
+        "    sys.stderr.flush()\n    return original(*a, **k)\n"
+        "worker.analyze_module = noisy\n"
+        "from replicate_migrate.cli import run\nrun()\n"
+    )
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a session of its own with the terminal as its controlling one
+        try:
+            attrs = termios.tcgetattr(0)
+            attrs[3] |= termios.TOSTOP
+            termios.tcsetattr(0, termios.TCSANOW, attrs)
+            os.chdir(tmp_path)
+            os.execv(sys.executable, [sys.executable, "-c", script, "--no-progress", "-j", "2", "tree"])
+        finally:
+            os._exit(99)
+    output, deadline = b"", time.monotonic() + 60  # a hang guard
+    try:
+        while time.monotonic() < deadline:
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the session is over
+                    break
+                if not chunk:
+                    break
+                output += chunk
+    finally:
+        os.close(master)
+    finished, status = 0, 0
+    while not finished and time.monotonic() < deadline + 5:  # its end may follow its output's
+        finished, status = os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.01)
+    if not finished:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert finished, output.decode(errors="replace")[-2000:]
+    assert os.waitstatus_to_exitcode(status) == 1, output.decode(errors="replace")[-2000:]
+    assert b"a warning from a worker" in output

@@ -47,14 +47,14 @@ def serve_all(conns: list[Connection], parent_ends: list[Connection], parent: in
                         other.close()
                 _serve(conn)
             finally:
-                os._exit(0)  # a forked copy never runs its parent's exit handlers
+                os._exit(0)  # freeing every parsed tree one by one would only delay the run's end
         children.append(pid)
     for conn in conns:
         conn.close()
     for pid in children:
         with suppress(ChildProcessError):
             os.waitpid(pid, 0)
-    os._exit(0)  # freeing every parsed tree one by one would only delay the run's end
+    os._exit(0)  # a forked copy never runs its parent's exit handlers
 
 
 def _detach(parent: int) -> None:
@@ -63,6 +63,11 @@ def _detach(parent: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's KeyboardInterrupt handler
     with suppress(OSError):
         os.setpgrp()  # one group, so the parent can end every worker at once
+    # Out of the terminal's foreground group, a warning written to stderr would stop the
+    # worker under `stty tostop` (SIGTTOU): ignored, the write goes through.
+    for name in ("SIGTTOU", "SIGTTIN"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     _die_with(parent)
 
 
