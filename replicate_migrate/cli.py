@@ -95,7 +95,8 @@ def _main(paths: tuple[Path, ...], flags: dict[str, object]) -> int:
     if options.jobs > max_workers():
         _echo(f"replicate-migrate: warning: --jobs {options.jobs} is more than this machine can use; "
               f"using {max_workers()} worker processes", err=True)
-    check_output(settings.get("output"), paths)
+    stdin_name = settings.get("stdin_filename")  # the file that stdin stands for
+    check_output(settings.get("output"), [*paths, *([Path(str(stdin_name))] if stdin_name else [])])
     if paths == (Path("-"),):
         return _run_stdin(settings, options)
     bar = _progress_bar(settings)

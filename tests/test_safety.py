@@ -571,3 +571,12 @@ def test_output_naming_an_input_file_is_refused(tmp_path: Path, fix: bool, named
     _refused(result, "is one of the files to migrate")
     assert snapshot(tmp_path) == before
     assert all(file.read_bytes() == GOOD for file in good)
+
+
+def test_output_naming_the_file_stdin_stands_for_is_refused(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "app.py").write_bytes(GOOD)
+
+    result = run_cli("--fix", "--stdin-filename", "app.py", "-o", "app.py", "-", cwd=tmp_path, stdin=GOOD)
+
+    _refused(result, "is one of the files to migrate")
+    assert (tmp_path / "app.py").read_bytes() == GOOD and result.stdout == ""

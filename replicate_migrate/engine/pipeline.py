@@ -64,7 +64,7 @@ def migrate_sources(
     sources: Sequence[tuple[str, bytes]], options: Options, progress: Progress | None = None
 ) -> RunOutcome:
     """Migrate in-memory sources (path, bytes): the engine behind files and stdin."""
-    with _few_collections(), Pool(1 if len(sources) <= 1 else _workers(options)) as pool:
+    with _few_collections(), Pool(min(len(sources), _workers(options))) as pool:
         run = _Run(options, pool, [path for path, _ in sources])
         for path, data in sources:
             run.add(path, data)
