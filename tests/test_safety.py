@@ -422,6 +422,20 @@ def test_special_files_are_skipped_with_one_line_each(tmp_path: Path, run_cli: R
     assert all(file.read_bytes() == MIGRATED for file in good)
 
 
+def test_a_device_named_like_a_source_file_is_skipped(tmp_path: Path, run_cli: RunCli) -> None:
+    good = good_tree(tmp_path)
+    try:  # the null device's numbers; creating a device node needs the privilege to
+        os.mknod(tmp_path / "device.py", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except (AttributeError, PermissionError, OSError) as error:
+        pytest.skip(f"cannot create a device here: {error}")
+
+    result = run_cli("--fix", ".", cwd=tmp_path, timeout=60)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert error_lines(result.stdout, "device.py") == ["device.py: error: not a regular file (a character device); skipped"]
+    assert all(file.read_bytes() == MIGRATED for file in good)
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX special files")
 def test_a_file_swapped_for_a_fifo_or_a_link_after_discovery_is_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
