@@ -12,9 +12,25 @@ from typing import TextIO
 import click
 
 from replicate_migrate import __version__
+from replicate_migrate.cli_support import (
+    Refused,
+    check_output,
+    encode,
+    ignore_interruptions,
+    install_interrupt_handlers,
+    interrupting_signals,
+    release_interruptions,
+    write_report,
+)
 from replicate_migrate.config import ConfigError, ConfigFiles
 from replicate_migrate.engine.diff import result_diff
-from replicate_migrate.engine.pipeline import RunOutcome, migrate_paths, migrate_sources
+from replicate_migrate.engine.pipeline import (
+    RunOutcome,
+    max_workers,
+    migrate_paths,
+    migrate_sources,
+)
+from replicate_migrate.engine.process import internal_error
 from replicate_migrate.options import Mode, Options, Output, Strategy
 from replicate_migrate.report import FORMATS, render
 from replicate_migrate.results import FileResult
@@ -73,19 +89,23 @@ def main(paths: tuple[Path, ...], **flags: object) -> None:
             click.echo(f"{rule.id}  {rule.name:28} {rule.summary}")
         sys.exit(EXIT_CLEAN)
     verbose = bool(flags.get("verbose"))
-    try:
-        sys.exit(_main(paths, flags))
-    except KeyboardInterrupt:
-        # Interrupted (Ctrl-C, SIGTERM): every file is whole, but the run is not done.
-        click.echo("replicate-migrate: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except click.ClickException:
-        raise
-    except BrokenPipeError:  # the reader went away (`| head`): the report is cut short, not wrong
-        sys.exit(EXIT_ERROR)
-    except Exception as error:  # noqa: BLE001 - a bug, not bad input: one line, and never exit 1
-        _internal_error(error, verbose)
-        sys.exit(EXIT_ERROR)
+    with interrupting_signals():
+        try:
+            release_interruptions()
+            code = _main(paths, flags)
+        except KeyboardInterrupt:
+            code = _interrupted()
+        except Refused as error:
+            _echo(f"replicate-migrate: error: {error}", err=True)
+            code = EXIT_ERROR
+        except click.ClickException:
+            raise
+        except BrokenPipeError:  # the reader went away (`| head`): the report is cut short, not wrong
+            code = EXIT_ERROR
+        except Exception as error:  # noqa: BLE001 - a bug, not bad input: one line, and never exit 1
+            _internal_error(error, verbose)
+            code = EXIT_ERROR
+    sys.exit(code)
 
 
 def _main(paths: tuple[Path, ...], flags: dict[str, object]) -> int:
@@ -95,13 +115,13 @@ def _main(paths: tuple[Path, ...], flags: dict[str, object]) -> int:
     try:
         settings, pyproject = merge_settings(paths, flags, cli_only, files)
         out = to_output(settings, cli_only, fix_flag=flags["fix"] is True, stdout=sys.stdout)
+        _check_run(settings, paths)
         if paths == (Path("-"),):
             _say_configs(out, [(pyproject, 1)])
             return _run_stdin(settings, to_options(settings, out.mode), out)
         groups = split_by_config(paths, flags, cli_only, (settings, pyproject), out.mode, files)
     except ConfigError as error:
-        click.echo(f"replicate-migrate: error: {error}", err=True)
-        return EXIT_ERROR
+        raise Refused(str(error)) from None
     _say_configs(out, [(group.pyproject, len(group.paths)) for group in groups])
     for note in run_wide_keys(groups, pyproject, files):
         click.echo(f"replicate-migrate: warning: {note}", err=True)
@@ -137,9 +157,18 @@ def _migrate(groups: Sequence[Group], bar: ProgressBar | None) -> RunOutcome:
     return RunOutcome(tuple(results), tuple(warnings), sum(outcome.scanned for outcome in outcomes))
 
 
+def _check_run(settings: dict[str, object], paths: Sequence[Path]) -> None:
+    """Refuse, before anything is read or written, what the run could not do safely."""
+    jobs = settings.get("jobs")
+    if isinstance(jobs, int) and jobs > max_workers():
+        _echo(f"replicate-migrate: warning: --jobs {jobs} is more than this machine can use; "
+              f"using {max_workers()} worker processes", err=True)
+    stdin_name = settings.get("stdin_filename")  # the file that stdin stands for
+    check_output(settings.get("output"), [*paths, *([Path(str(stdin_name))] if stdin_name else [])])
+
+
 def _internal_error(error: Exception, verbose: bool) -> None:
-    click.echo(f"replicate-migrate: internal error: {type(error).__name__}: {error} "
-               "(a bug; -v shows the traceback)", err=True)
+    _echo(internal_error("replicate-migrate", error), err=True)
     if verbose:
         import traceback  # only for a bug: not worth its import on every run
 
@@ -185,14 +214,18 @@ def run() -> None:
     Everything was written by then (files fsynced, output flushed below); a large run's
     interpreter teardown only delays the prompt.
     """
+    install_interrupt_handlers()  # for good: the process ends here
     try:
         main()
         code: object = 0
     except SystemExit as done:
         code = done.code
+    except KeyboardInterrupt:  # not seen by main(): as it started, or after it answered
+        code = _interrupted()
     except Exception as error:  # noqa: BLE001 - raised before main's own handler (in click)
         _internal_error(error, verbose=False)
         code = EXIT_ERROR
+    ignore_interruptions()
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = EXIT_ERROR
@@ -230,7 +263,7 @@ def _finish(outcome: RunOutcome, out: Output) -> int:
     if _prints_diff(out):
         for result in results:
             if result.changed:
-                click.echo(result_diff(result, out.color), nl=False)
+                click.echo(result_diff(result, out.color), nl=False)  # bytes: the file's own
     _report(RunOutcome(tuple(results), outcome.warnings, outcome.scanned), out)
     return _exit_code(results)
 
@@ -282,17 +315,18 @@ def _report(outcome: RunOutcome, out: Output, *, to_stderr: bool = False) -> Non
     written = out.mode is Mode.FIX
     parts = report(outcome.results, statistics=out.statistics, written=written)
     for warning in outcome.warnings:
-        click.echo(f"replicate-migrate: warning: {warning}", err=True)
+        _echo(f"replicate-migrate: warning: {warning}", err=True)
     for line in parts.errors:
-        click.echo(line, err=True)
+        _echo(line, err=True)
+    escape = out.format in ("json", "sarif")  # a file name that is not UTF-8 becomes a JSON escape
     if out.output:
         text = render(outcome.results, out.format, statistics=out.statistics,
                       tool_version=__version__, written=written)
-        Path(out.output).write_text(text, encoding="utf-8")
+        write_report(out.output, encode(text, "utf-8", escape=escape))
     elif out.format != "text" and out.mode is not Mode.DIFF:
         text = render(outcome.results, out.format, statistics=out.statistics,
                       tool_version=__version__, written=written)
-        click.echo(text, nl=False, err=to_stderr)
+        _echo(text, nl=False, err=to_stderr, escape=escape)
     if out.format == "text" or out.mode is Mode.DIFF:
         _print_text(parts.body, parts.summary, outcome, out, to_stderr or out.mode is Mode.DIFF)
 
@@ -305,9 +339,9 @@ def _print_text(
         return  # the whole report went to the file
     show_body = out.statistics or (not out.quiet and out.mode is not Mode.DIFF)
     for line in body if show_body else ():
-        click.echo(line, err=to_stderr)
+        _echo(line, err=to_stderr)
     if not (out.quiet and _exit_code(outcome.results) == EXIT_CLEAN):
-        click.echo(summary, err=to_stderr)
+        _echo(summary, err=to_stderr)
 
 
 def _exit_code(results: Sequence[FileResult]) -> int:
@@ -317,3 +351,15 @@ def _exit_code(results: Sequence[FileResult]) -> int:
         return EXIT_CHANGES
     return EXIT_CLEAN
 
+
+def _interrupted() -> int:
+    """Interrupted (Ctrl-C, SIGTERM): every file is whole, but the run is not done."""
+    ignore_interruptions()  # one message, however many signals follow
+    _echo("replicate-migrate: interrupted", err=True)
+    return EXIT_INTERRUPTED
+
+
+def _echo(text: str, *, nl: bool = True, err: bool = False, escape: bool = False) -> None:
+    """click.echo, for text holding names that are not UTF-8 (surrogates) too."""
+    stream = sys.stderr if err else sys.stdout
+    click.echo(encode(text, getattr(stream, "encoding", None) or "utf-8", escape=escape), nl=nl, err=err)

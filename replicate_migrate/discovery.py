@@ -122,7 +122,7 @@ class _Walker:
         elif stat.S_ISREG(mode):
             self.files.add(shown)
         else:
-            self.errors.append((shown, "not a regular file"))
+            self.errors.append((shown, special_file(mode)))
 
     def _is_excluded_explicit(self, absolute: str, is_dir: bool) -> bool:
         # The project root itself is never excluded, whatever its name (`build/` is common).
@@ -166,7 +166,8 @@ class _Walker:
                 # Symbolic links are neither files nor directories here: never followed,
                 # so no loops and nothing outside the tree.
                 is_dir = entry.is_dir(follow_symlinks=False)
-                if not is_dir and not _is_source(entry):
+                special = not is_dir and _is_special(entry)
+                if not is_dir and not special and not _is_source(entry):
                     continue
                 entry_rel = f"{rel}/{name}" if rel else name
                 entry_abs = os.path.join(absolute, name)
@@ -176,7 +177,9 @@ class _Walker:
                     continue
                 # Joined by hand so that walking "." yields "a.py", as pathlib spells it.
                 entry_shown = name if shown == os.curdir else entry.path
-                if is_dir:
+                if special:  # reading it could block for ever: said, and skipped
+                    self.errors.append((entry_shown, special_file(entry.stat(follow_symlinks=False).st_mode)))
+                elif is_dir:
                     stack.append((entry_shown, entry_abs, entry_rel, rules))
                 else:
                     self.files.add(entry_shown)
@@ -258,6 +261,30 @@ def _is_ignored(rules: tuple[_Ignore, ...], absolute: str, is_dir: bool) -> bool
 
 def _is_source(entry: os.DirEntry[str]) -> bool:
     return entry.name.endswith(SUFFIXES) and entry.is_file(follow_symlinks=False)
+
+
+def _is_special(entry: os.DirEntry[str]) -> bool:
+    """A FIFO, socket or device named like a source file (a symbolic link is none of these)."""
+    if not entry.name.endswith(SUFFIXES) or entry.is_symlink() or entry.is_file(follow_symlinks=False):
+        return False
+    try:
+        return not stat.S_ISDIR(entry.stat(follow_symlinks=False).st_mode)
+    except OSError:  # gone since the directory was read
+        return False
+
+
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def special_file(mode: int) -> str:
+    """Why a path of this `mode` is not read: `not a regular file (a FIFO); skipped`."""
+    kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
+    return f"not a regular file ({kind}); skipped"
 
 
 def _is_git_top(directory: str) -> bool:

@@ -472,7 +472,7 @@ def test_an_internal_error_exits_2_with_one_line(
     result = CliRunner().invoke(cli.main, ["--no-progress", "app.py"])
 
     assert result.exit_code == 2, result.output
-    message = "internal error: RuntimeError: the engine fell over (a bug; -v shows the traceback)"
+    message = "internal error: RuntimeError: the engine fell over (please report this)"
     assert result.output.strip().splitlines() == [f"replicate-migrate: {message}"]
     verbose = CliRunner().invoke(cli.main, ["--no-progress", "-v", "app.py"])
     assert verbose.exit_code == 2 and "Traceback" in verbose.output

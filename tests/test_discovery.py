@@ -199,7 +199,7 @@ def test_fifo_given_explicitly_is_an_error(tree: Path) -> None:
     if not hasattr(os, "mkfifo"):
         pytest.skip("no FIFOs here")
     os.mkfifo(tree / "pipe.py")
-    assert discover([Path("pipe.py")]).errors == (("pipe.py", "not a regular file"),)
+    assert discover([Path("pipe.py")]).errors == (("pipe.py", "not a regular file (a FIFO); skipped"),)
     assert discover([tree]).files == ()
 
 

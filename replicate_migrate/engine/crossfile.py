@@ -130,9 +130,10 @@ def _callers(
         for number in index.get(name.encode(), ()):
             path, data = sources[number]
             # An importer names the defining package's root (absolute imports only, as above).
-            if not any(r.encode() in data for r in roots):
+            # A module named by a file name that is not UTF-8 keeps its bytes (surrogateescape).
+            if not any(r.encode(errors="surrogateescape") in data for r in roots):
                 continue
-            present = {leaf for leaf in leaves if leaf.encode() in data}
+            present = {leaf for leaf in leaves if leaf.encode(errors="surrogateescape") in data}
             if present:
                 out.setdefault(path, set()).update({name, *present})
     return out

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,11 +55,12 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
         errors = [FileResult(path, b"", error=message) for path, message in found.errors]
         run = _Run(options, pool, [str(file) for file in found.files])
         read_stats: dict[str, os.stat_result] = {}
+        given = {str(path) for path in paths}  # a symbolic link named by the user is followed
         for file in found.files:
             try:
-                run.add(str(file), _read(str(file), read_stats))
+                run.add(str(file), _read(str(file), read_stats, follow=str(file) in given))
             except OSError as error:
-                errors.append(FileResult(str(file), b"", error=f"{file}: cannot read: {error.strerror}"))
+                errors.append(FileResult(str(file), b"", error=_unreadable(str(file), error)))
         outcome = run.finish(progress)
     return RunOutcome((*errors, *outcome.results), outcome.warnings, len(found.files), read_stats, trees)
 
@@ -66,7 +69,7 @@ def migrate_sources(
     sources: Sequence[tuple[str, bytes]], options: Options, progress: Progress | None = None
 ) -> RunOutcome:
     """Migrate in-memory sources (path, bytes): the engine behind files and stdin."""
-    with _few_collections(), Pool(1 if len(sources) <= 1 else _workers(options)) as pool:
+    with _few_collections(), Pool(min(len(sources), _workers(options))) as pool:
         run = _Run(options, pool, [path for path, _ in sources])
         for path, data in sources:
             run.add(path, data)
@@ -81,11 +84,18 @@ def _trees(paths: Sequence[Path]) -> tuple[str, ...]:
     )
 
 
-def _read(path: str, stats: dict[str, os.stat_result]) -> bytes:
+def _read(path: str, stats: dict[str, os.stat_result], *, follow: bool = False) -> bytes:
+    """The bytes of the regular file at `path`; OSError for anything else, without blocking.
+
+    Discovery saw a regular file, but by now it may be a FIFO (whose open would wait for a
+    writer), a device, or a symbolic link: each is refused here, after the open.
+    """
     # os.read skips the buffered file object: a fifth of the cost of reading a small file.
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, _READ_FLAGS if follow else _READ_FLAGS | _NOFOLLOW)
     try:
-        stats[path] = os.fstat(fd)  # before reading: an edit while reading shows as a change
+        info = stats[path] = os.fstat(fd)  # before reading: an edit while reading shows as a change
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRegular(info.st_mode)
         chunk = os.read(fd, _READ_SIZE)
         if len(chunk) < _READ_SIZE:  # a short read of a regular file is its end
             return chunk
@@ -98,10 +108,35 @@ def _read(path: str, stats: dict[str, os.stat_result]) -> bytes:
 
 
 _READ_SIZE = 1 << 20
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+class _NotRegular(OSError):
+    def __init__(self, mode: int) -> None:
+        super().__init__(errno.EINVAL, "not a regular file")
+        self.mode = mode
+
+
+def _unreadable(path: str, error: OSError) -> str:
+    """The one-line reason a discovered file was not read."""
+    if isinstance(error, _NotRegular):
+        from replicate_migrate.discovery import special_file
+
+        return f"{path}: {special_file(error.mode)}"
+    if error.errno == errno.ELOOP:  # O_NOFOLLOW met a link: it was a regular file when found
+        return f"{path}: became a symbolic link since it was found; not followed"
+    return f"{path}: cannot read: {error.strerror or error}"
 
 
 def _workers(options: Options) -> int:
-    return options.jobs or os.cpu_count() or 1
+    return min(options.jobs, max_workers()) if options.jobs else os.cpu_count() or 1
+
+
+def max_workers() -> int:
+    """The most worker processes a run starts: more than a few per core only waits for
+    the cores, and each one costs memory and file descriptors."""
+    return (os.cpu_count() or 1) * 4
 
 
 class _Run:
@@ -185,8 +220,9 @@ class _Importers:
         self.candidates: list[tuple[str, bytes]] = []
 
     def add_root(self, root: str) -> None:
-        if root.encode() not in self.roots:
-            self.roots.append(root.encode())
+        word = root.encode(errors="surrogateescape")  # from a file name, maybe not UTF-8
+        if word not in self.roots:
+            self.roots.append(word)
             self.pattern = re.compile(b"|".join(re.escape(r) for r in self.roots))
             self.common = _common_prefix(self.roots)
 

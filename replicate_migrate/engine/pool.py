@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import traceback
+import pickle
+import signal
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, cast
 
 from replicate_migrate.analysis.values import ModuleFacts
+from replicate_migrate.engine.process import serve_all
 from replicate_migrate.results import FileResult
 
 if TYPE_CHECKING:
@@ -42,56 +45,12 @@ Progress = Callable[[int, int], None]
 Follow = Callable[[list[ModuleFacts]], Sequence[Job]]
 
 
-def _serve_all(conns: list[Connection], parent_ends: list[Connection]) -> None:
-    """The first worker: load LibCST (while the parent walks and reads), fork the others."""
-    # Only the parent may hold its ends: if it dies, every worker then reads EOF and exits.
-    for end in parent_ends:
-        end.close()
-    import replicate_migrate.engine.worker  # noqa: F401  (~0.1 s; paid once, not per worker)
-
-    children = []
-    for conn in conns[1:]:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                _serve(conn)
-            except Exception:  # noqa: BLE001 - shown, then the worker exits
-                traceback.print_exc()
-            finally:
-                os._exit(0)  # a forked copy never runs its parent's exit handlers
-        children.append(pid)
-    try:
-        _serve(conns[0])
-    except Exception:  # noqa: BLE001 - shown, then the worker exits
-        traceback.print_exc()
-    finally:
-        for pid in children:
-            os.waitpid(pid, 0)
-        os._exit(0)  # freeing every parsed tree one by one would only delay the run's end
-
-
-def _serve(conn: Connection) -> None:
-    from replicate_migrate.engine.worker import Worker
-
-    try:
-        command, payload = conn.recv()
-        if command != "start":  # the run found nothing to analyse
-            return
-        worker = Worker(*payload)
-        while True:
-            command, payload = conn.recv()
-            if command == "analyze":
-                conn.send(worker.analyze(payload))
-            elif command == "rewrite":
-                conn.send(worker.rewrite(payload))
-            else:
-                return
-    except (EOFError, ConnectionError, KeyboardInterrupt):
-        return  # the parent is gone or interrupted: it reports, the workers just stop
-
-
 class Pool:
-    """`jobs` workers; a new file goes to the least loaded one, and stays with it."""
+    """`jobs` workers; a new file goes to the least loaded one, and stays with it.
+
+    A worker that dies (killed, out of memory) costs its own files, each reported, and the
+    run goes on with the others.
+    """
 
     def __init__(self, jobs: int) -> None:
         self.local: Worker | None = None
@@ -102,6 +61,7 @@ class Pool:
         self.loads = [0] * max(jobs, 1)
         self.queued: list[list[Job]] = [[] for _ in self.loads]  # not sent yet, per worker
         self.busy: dict[Connection, int] = {}  # files in flight per worker
+        self.dead: set[int] = set()  # workers that stopped answering: their files are lost
         self.facts: list[ModuleFacts] = []  # answers not gathered yet
         self.total = self.done = 0
         self.follow: Follow | None = None
@@ -110,7 +70,7 @@ class Pool:
             pipes = [context.Pipe() for _ in range(jobs)]
             self.conns = [parent for parent, _ in pipes]
             proc = context.Process(
-                target=_serve_all, args=([c for _, c in pipes], self.conns), daemon=True
+                target=serve_all, args=([c for _, c in pipes], self.conns, os.getpid()), daemon=True
             )
             proc.start()
             for _, child in pipes:
@@ -123,8 +83,8 @@ class Pool:
             from replicate_migrate.engine.worker import Worker
 
             self.local = Worker(roots, rules)
-        for conn in self.conns:
-            conn.send(("start", (roots, rules)))
+        for index in range(len(self.conns)):
+            self._send(index, ("start", (roots, rules)))
 
     def analyze(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[ModuleFacts]:
         """Facts of the files (new, or whose analysed part grew); biggest files first."""
@@ -141,10 +101,16 @@ class Pool:
         for job in jobs:
             index = self.owner.get(job.path)
             if index is None:  # a new file goes to the least loaded worker, and stays there
-                index = self.owner[job.path] = self.loads.index(min(self.loads))
+                index = self.owner[job.path] = self._least_loaded()
+            if index in self.dead:
+                continue  # reported with its worker's other files
             self.queued[index].append(job)
             self.loads[index] += len(job.data)
             self.total += 1
+
+    def _least_loaded(self) -> int:
+        alive = [i for i in range(len(self.loads)) if i not in self.dead]
+        return min(alive, key=self.loads.__getitem__) if alive else 0
 
     def poll(self) -> None:
         """Take the answers that are in and hand out the next chunks, without waiting."""
@@ -186,46 +152,97 @@ class Pool:
                 if conn not in self.busy and (len(queue) >= CHUNK or (flush and queue)):
                     chunk = queue[:CHUNK]
                     del queue[:CHUNK]
-                    conn.send(("analyze", chunk))
-                    self.busy[conn] = len(chunk)
+                    if self._send(index, ("analyze", chunk)):
+                        self.busy[conn] = len(chunk)
             if not self.busy:
                 return
-            ready = wait(list(self.busy), timeout=None if flush else 0)
+            ready = self._wait(list(self.busy), block=flush)
             if not ready:
                 return
-            for item in ready:
-                conn = cast(Connection, item)
-                self._answered(conn.recv(), self.busy.pop(conn), progress)
+            for conn in ready:
+                facts = self._receive(conn)
+                self._answered(facts or [], self.busy.pop(conn), progress)
 
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
+        """Every file's result: rewritten, unchanged, or its error (a dead worker's files too)."""
         if self.local is not None:
             return self.local.rewrite(decisions)
         batches: list[dict[str, list[Decision]]] = [{} for _ in self.conns]
         for path, items in decisions.items():
             batches[self.owner.get(path, 0)][path] = items
-        return self._gather("rewrite", batches)
+        pending = [conn for index, conn in enumerate(self.conns) if self._send(index, ("rewrite", batches[index]))]
+        out: list[FileResult] = []
+        while pending:
+            for conn in self._wait(pending, block=True):
+                pending.remove(conn)
+                out.extend(self._receive(conn) or [])
+        lost = [path for path, index in self.owner.items() if index in self.dead]
+        return out + [FileResult(path, b"", error=_lost(path)) for path in lost]
 
-    def _gather(self, command: str, batches: Sequence[object]) -> list[Any]:
-        for conn, batch in zip(self.conns, batches):
-            conn.send((command, batch))
-        out: list[Any] = []
-        for conn in self.conns:
-            out.extend(conn.recv())
-        return out
+    def _send(self, index: int, message: object) -> bool:
+        """Send to a live worker; False (and the worker counted dead) when it is gone."""
+        if index in self.dead:
+            return False
+        try:
+            self.conns[index].send(message)
+        except OSError:  # a broken pipe: the worker died
+            self.dead.add(index)
+            return False
+        return True
 
-    def close(self) -> None:
-        for conn in self.conns:
-            try:
-                conn.send(("stop", None))
-            except (BrokenPipeError, OSError):
-                pass
+    def _receive(self, conn: Connection) -> list[Any] | None:
+        """The worker's answer, or None when it died (EOF) or sent what cannot be read."""
+        index = self.conns.index(conn)
+        if index in self.dead:
+            return None
+        try:
+            answer = conn.recv()
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self.dead.add(index)
+            return None
+        return cast("list[Any]", answer)
+
+    def _wait(self, conns: list[Connection], *, block: bool) -> list[Connection]:
+        """The connections with an answer (or EOF). Never waits on nothing: a worker that
+        dies closes its pipe, and the death of the process that forked them ends them all."""
+        while True:
+            ready = [cast(Connection, c) for c in wait(conns, timeout=_CHECK_EVERY if block else 0)]
+            if ready or not block:
+                return ready
+            if self.procs and not self.procs[0].is_alive():
+                self._kill_all()  # its children might be orphans: their pipes end now
+
+    def _kill_all(self) -> None:
         for proc in self.procs:
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.terminate()
+            # The forking process ends well only after the workers: then no group is left.
+            if proc.exitcode != 0:
+                with suppress(OSError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            with suppress(OSError):
+                proc.kill()
 
-    def __enter__(self) -> Pool:
+    def close(self, *, interrupted: bool = False) -> None:
+        """Stop the workers: ask them, or on an interruption kill them at once."""
+        if not interrupted:
+            for index in range(len(self.conns)):
+                self._send(index, ("stop", None))
+            for proc in self.procs:
+                proc.join(timeout=5)
+        self._kill_all()
+        for proc in self.procs:
+            proc.join(timeout=1)
+        for conn in self.conns:
+            conn.close()
+
+    def __enter__(self) -> Pool:  # noqa: PYI034 - typing.Self needs 3.11
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(interrupted=kind is not None)
+
+
+_CHECK_EVERY = 1.0  # seconds between checks that the forking process still runs
+
+
+def _lost(path: str) -> str:
+    return f"{path}: internal error: its worker process stopped (killed, or out of memory?) (please report this)"

@@ -13,6 +13,7 @@ from replicate_migrate.analysis.module import analyze_module
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.engine.pool import Job
+from replicate_migrate.engine.process import internal_error
 from replicate_migrate.engine.rewrite import Edit, apply_edits, plan_edits
 from replicate_migrate.engine.slices import Group, Sliced, SliceError
 from replicate_migrate.engine.source import (
@@ -50,7 +51,8 @@ class Worker:
     failed: dict[str, FileResult] = field(default_factory=dict)
 
     def analyze(self, jobs: list[Job]) -> list[ModuleFacts]:
-        """Facts of each file that is new or whose analysed part grew."""
+        """Facts of each file that is new or whose analysed part grew. Never raises for a file:
+        whatever goes wrong with one becomes its error, and the others go on."""
         out = []
         for job in jobs:
             known = self.parsed.get(job.path)
@@ -61,10 +63,18 @@ class Worker:
                 if not job.consumer and known is None:
                     self.failed[job.path] = FileResult(job.path, job.data, error=_message(job, error))
                 continue
+            except Exception as error:  # noqa: BLE001 - a bug here must not cost the other files
+                self.fail(job.path, known.job.data if known else job.data, internal_error(job.path, error))
+                continue
             if parsed is not None:
                 self.parsed[job.path] = parsed
                 out.append(parsed.facts)
         return out
+
+    def fail(self, path: str, data: bytes, message: str) -> None:
+        """Report `path` with `message` instead of rewriting it (its facts may have been used)."""
+        self.parsed.pop(path, None)
+        self.failed[path] = FileResult(path, data, error=message)
 
     def _parse(self, job: Job) -> _Parsed:
         notebook = None
@@ -97,13 +107,20 @@ class Worker:
         return _Parsed(job, text, sliced, rec, facts, notebook)
 
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
+        """Every file this worker holds, rewritten or with its error. Never raises for a file."""
         results = list(self.failed.values())
         for path, parsed in self.parsed.items():
-            results.append(self._rewrite_one(parsed, decisions.get(path, [])))
+            try:
+                results.append(self._rewrite_one(parsed, decisions.get(path, [])))
+            except Exception as error:  # noqa: BLE001 - a bug here must not cost the other files
+                results.append(FileResult(path, parsed.job.data, error=internal_error(path, error)))
         return results
 
     def _rewrite_one(self, parsed: _Parsed, decisions: list[Decision]) -> FileResult:
         job = parsed.job
+        foreign = _foreign_decision(parsed, decisions)
+        if foreign is not None:  # applying it would edit whichever node has that number here
+            return FileResult(job.path, job.data, error=f"{job.path}: internal error: {foreign} (please report this)")
         edits, findings = plan_edits(parsed.rec, parsed.facts, decisions, self.rules)
         if parsed.notebook is not None:
             findings = [_in_cell(f, parsed.notebook) for f in findings]
@@ -186,6 +203,20 @@ def _message(job: Job, error: Exception) -> str:
     if isinstance(error, RecursionError):
         return f"{job.path}: too deeply nested to analyse"
     return str(error)
+
+
+def _foreign_decision(parsed: _Parsed, decisions: list[Decision]) -> str | None:
+    """Why `decisions` cannot be this file's (a call it does not have, a node it does not
+    number), or None. Facts from two files mistaken for one must not edit either."""
+    calls = {call.id for call in parsed.facts.calls}
+    nodes = len(parsed.rec.nodes)
+    for decision in decisions:
+        if decision.call.id not in calls:
+            return f"a decision names call {decision.call.id!r}, which this file does not have"
+        for node_id, _ in decision.edits:
+            if not 0 <= node_id < nodes:
+                return f"a decision names node {node_id}, which this file does not have"
+    return None
 
 
 def _decode_notebook(job: Job) -> str:

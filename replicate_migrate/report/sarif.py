@@ -113,5 +113,10 @@ def _artifact(path: str) -> dict[str, str]:
     """Relative paths resolve against %SRCROOT% (the checkout); absolute ones become file URIs."""
     posix = posix_path(path)
     if PureWindowsPath(path).drive or PurePosixPath(posix).is_absolute():
-        return {"uri": "file://" + ("" if posix.startswith("/") else "/") + quote(posix, safe="/:")}
-    return {"uri": quote(posix.removeprefix("./"), safe="/"), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + ("" if posix.startswith("/") else "/") + _quote(posix, safe="/:")}
+    return {"uri": _quote(posix.removeprefix("./"), safe="/"), "uriBaseId": "%SRCROOT%"}
+
+
+def _quote(path: str, safe: str) -> str:
+    # A file name that is not UTF-8 is percent-encoded as the bytes it has on disk.
+    return quote(path.encode("utf-8", "surrogateescape"), safe=safe)

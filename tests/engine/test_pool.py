@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from replicate_migrate.analysis.decide import URL, Decision
+from replicate_migrate.engine import crossfile, worker
 from replicate_migrate.engine.pool import Job, Pool
+from replicate_migrate.options import Options
+from replicate_migrate.results import Action, FileResult
 
 SOURCE = b'import replicate\n\nout = replicate.run("black-forest-labs/flux-schnell", input={})\nprint(out[0] + "")\n'
 
@@ -56,7 +64,7 @@ def test_workers_exit_when_the_parent_is_killed() -> None:
     )
     try:
         assert parent.stdout is not None and parent.stdout.readline() == b"ready\n"
-        assert _wait_for(lambda: _marked(mark) == 3)  # the parent and two workers
+        assert _wait_for(lambda: _marked(mark) == 4)  # the parent, the forking process, two workers
     finally:
         parent.kill()  # no cleanup runs in the parent
         parent.wait()
@@ -74,3 +82,110 @@ def test_a_file_is_analysed_and_rewritten_by_the_same_worker(jobs: int) -> None:
         results = pool.rewrite({f.path: [] for f in facts})
     assert sorted(r.path for r in results) == ["m0.py", "m1.py", "m2.py"]
     assert all(r.error is None for r in results)
+
+
+# --- a file that breaks the engine costs that file only ------------------------------------
+
+
+@pytest.fixture
+def hang_guard() -> Iterator[None]:
+    """Fails the test instead of hanging the suite when the pool waits for ever."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError("the pool hung")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(60)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run(jobs: int, count: int = 3) -> dict[str, FileResult]:
+    with Pool(jobs) as pool:
+        pool.start(frozenset(f"m{i}" for i in range(count)), frozenset({"RM001"}))
+        facts = sorted(pool.analyze([Job(f"m{i}.py", f"m{i}", SOURCE) for i in range(count)]), key=lambda f: f.path)
+        models, _ = crossfile.models_of(facts, Options())
+        results = pool.rewrite(crossfile.decisions_of(facts, models, Options()))
+    return {r.path: r for r in results}
+
+
+def _breaking(original: Callable[..., Any], path: str, breaks: Callable[[], None]) -> Callable[..., Any]:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if path in args or path in kwargs.values() or any(getattr(a, "path", None) == path for a in args):
+            breaks()
+        return original(*args, **kwargs)
+
+    return wrapped
+
+
+def _raise() -> None:
+    raise RuntimeError("boom\nsecond line")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.usefixtures("hang_guard")
+def test_an_exception_analysing_one_file_is_its_error(monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    monkeypatch.setattr(worker, "analyze_module", _breaking(worker.analyze_module, "m1.py", _raise))
+
+    results = _run(jobs)
+
+    assert sorted(results) == ["m0.py", "m1.py", "m2.py"]
+    assert results["m1.py"].error == "m1.py: internal error: RuntimeError: boom second line (please report this)"
+    assert results["m0.py"].changed and results["m2.py"].changed
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.usefixtures("hang_guard")
+def test_an_exception_rewriting_one_file_is_its_error(monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    monkeypatch.setattr(worker, "plan_edits", _breaking(worker.plan_edits, "m2.py", _raise))
+
+    results = _run(jobs)
+
+    assert sorted(results) == ["m0.py", "m1.py", "m2.py"]
+    assert results["m2.py"].error is not None and "internal error: RuntimeError" in results["m2.py"].error
+    assert results["m0.py"].error is None and results["m1.py"].error is None
+
+
+def _die() -> None:
+    if os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+PARENT = os.getpid()
+
+
+@pytest.mark.parametrize("victim", ["m0.py", "m1.py"])
+@pytest.mark.usefixtures("hang_guard")
+def test_a_worker_that_dies_costs_its_files_only(monkeypatch: pytest.MonkeyPatch, victim: str) -> None:
+    # Three files of one size on two workers: m0 and m2 on the first, m1 on the second.
+    monkeypatch.setattr(worker, "analyze_module", _breaking(worker.analyze_module, victim, _die))
+
+    results = _run(2)
+
+    assert sorted(results) == ["m0.py", "m1.py", "m2.py"]
+    lost = {"m0.py", "m2.py"} if victim == "m0.py" else {"m1.py"}
+    for path, result in results.items():
+        if path in lost:
+            assert result.error == f"{path}: internal error: its worker process stopped (killed, or out of memory?) (please report this)"
+        else:
+            assert result.error is None and result.changed, path
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.usefixtures("hang_guard")
+def test_a_decision_naming_what_the_file_lacks_is_refused(jobs: int) -> None:
+    with Pool(jobs) as pool:
+        pool.start(frozenset({"m0", "m1"}), frozenset({"RM001"}))
+        facts = {f.path: f for f in pool.analyze([Job(f"m{i}.py", f"m{i}", SOURCE) for i in range(2)])}
+        call = facts["m0.py"].calls[0]
+        stray = Decision(call, Action.REWRITTEN, "added .url", edits=((10**6, URL),))
+        other = Decision(replace(call, id="elsewhere:1"), Action.REWRITTEN, "added .url")
+        results = {r.path: r for r in pool.rewrite({"m0.py": [stray], "m1.py": [other]})}
+
+    for path in ("m0.py", "m1.py"):
+        error = results[path].error
+        assert error is not None and error.startswith(f"{path}: internal error: a decision names"), error
+        assert results[path].migrated is None
