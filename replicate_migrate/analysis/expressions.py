@@ -13,6 +13,7 @@ from replicate_migrate.analysis.values import (
     OPAQUE,
     WRAP,
     Category,
+    Class,
     Instance,
     Pending,
     Qual,
@@ -116,12 +117,8 @@ class Evaluator:
             if attr in sem.REPLICATE_METHODS:
                 return frozenset({Replicate("method", attr)})
             return NOTHING
-        if isinstance(value, Instance):
-            attrs = self.class_attrs.get(value.qualname, {})
-            if attr in attrs:
-                return attrs[attr]
-            method = self.rec.functions.get(f"{value.qualname}.{attr}")
-            return frozenset({method}) if method else NOTHING
+        if isinstance(value, (Instance, Class)):
+            return self.member(value, attr)
         if isinstance(value, Result):
             self.use_attribute(node, value, attr)
         return NOTHING
@@ -302,6 +299,9 @@ class Evaluator:
         return NOTHING
 
     # -- provided by the statement walker ----------------------------------------
+    def member(self, owner: Instance | Class, attr: str) -> Values:
+        raise NotImplementedError
+
     def iterate(self, node: cst.BaseExpression) -> Values:
         raise NotImplementedError
 

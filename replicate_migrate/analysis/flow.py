@@ -12,20 +12,16 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from replicate_migrate.analysis.calls import CallEvaluator
+from replicate_migrate.analysis.classes import ClassEvaluator
 from replicate_migrate.analysis.expressions import NOTHING, Env, results_of, step_all
-from replicate_migrate.analysis.semantics import CLIENT_CLASSES
 from replicate_migrate.analysis.values import (
     ITEM,
     OPAQUE,
     Category,
     Function,
-    Instance,
     Qual,
-    Replicate,
     Result,
     Source,
-    Value,
     Values,
     key_step,
 )
@@ -58,7 +54,7 @@ def dotted_name(node: cst.BaseExpression) -> str:
     return ""
 
 
-class FlowWalker(CallEvaluator):
+class FlowWalker(ClassEvaluator):
     consts: dict[str, str]
 
     def walk_module(self, module: cst.Module) -> None:
@@ -192,8 +188,7 @@ class FlowWalker(CallEvaluator):
                 else:
                     self.bind(element.value, step_all(values, ITEM), None)
         elif isinstance(target, cst.Attribute):
-            self.eval(target.value)
-            self.use(target, values, Category.ESCAPES, f"stored on .{target.attr.value}")
+            self.store_attribute(target, values, source)
         elif isinstance(target, cst.Subscript):
             self.store_item(target, values, source)
         elif isinstance(target, cst.StarredElement):
@@ -316,6 +311,7 @@ class FlowWalker(CallEvaluator):
         self.rec.functions[qualname] = function
         if not owner:
             self.env[node.name.value] = frozenset({function})
+            self.collect_factory(node, qualname, "")
         self.deferred.append(Deferred(node, qualname, self.env, dict(self.consts), owner, self.rec.top))
 
     def function(self, job: Deferred) -> None:
@@ -327,8 +323,9 @@ class FlowWalker(CallEvaluator):
         every = (*params.posonly_params, *params.params, *params.kwonly_params)
         for index, param in enumerate(every):
             name = param.name.value
-            if job.owner and index == 0 and param in (*params.posonly_params, *params.params):
-                self.env[name] = frozenset({Instance(job.owner)})
+            receiver = self.receiver_value(job.node, job.owner) if job.owner and index == 0 else None
+            if receiver is not None and param in (*params.posonly_params, *params.params):
+                self.env[name] = receiver
                 continue
             self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))})
             default = param.default
@@ -341,47 +338,3 @@ class FlowWalker(CallEvaluator):
             self.suite(job.node.body)
         finally:
             self.env, self.scope, self.consts = saved
-
-    def classdef(self, node: cst.ClassDef) -> None:
-        qualname = f"{self.scope or self.rec.module_name}.{node.name.value}"
-        attrs: Env = {}
-        self.class_attrs[qualname] = attrs
-        methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
-        for method in methods:
-            self.define(method, owner=qualname)
-        for method in methods:
-            self.collect_attributes(method, attrs)
-        self.env[node.name.value] = NOTHING
-
-    def collect_attributes(self, method: cst.FunctionDef, attrs: Env) -> None:
-        """`self.client = replicate.Client()`: client objects kept on an attribute."""
-        for statement in method.body.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                if not isinstance(small, cst.Assign) or len(small.targets) != 1:
-                    continue
-                target = small.targets[0].target
-                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
-                    values = self.peek(small.value)
-                    if any(not isinstance(v, (Result, type(OPAQUE))) for v in values):
-                        attrs[target.attr.value] = values
-
-    def peek(self, node: cst.BaseExpression) -> Values:
-        """Evaluate a replicate object expression without recording anything."""
-        name = dotted_name(node.func if isinstance(node, cst.Call) else node)
-        if not name:
-            return NOTHING
-        head, _, rest = name.partition(".")
-        values: Values = self.lookup(head)
-        for part in rest.split(".") if rest else []:
-            values = frozenset(v for value in values for v in self.peek_attribute(value, part))
-        if isinstance(node, cst.Call):
-            names = {v.name for v in values if isinstance(v, Qual)}
-            return frozenset({Replicate("client")}) if names & CLIENT_CLASSES else NOTHING
-        return values
-
-    def peek_attribute(self, value: Value, attr: str) -> Values:
-        if isinstance(value, Qual):
-            return self.qual_attribute(value.name, attr)
-        return NOTHING

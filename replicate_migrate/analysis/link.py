@@ -17,6 +17,7 @@ from replicate_migrate.analysis.values import (
 )
 
 MAX_DEPTH = 8
+_LINKED = (Category.RETURNED, Category.PASSED, Category.STORED)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Links:
             if linked and use.result.path and use.result.path[-1] != WRAP:
                 result = Result(result.source, result.path, None)
             reach = Reach(use, result, module, linked, entry if linked else use)
-            if use.category in (Category.RETURNED, Category.PASSED):
+            if use.category in _LINKED:
                 yield from self._follow(reach, depth, seen | {source})
             else:
                 yield reach
@@ -82,12 +83,14 @@ class Links:
             yield Reach(target, *_rest(reach))
             return
         if not self.uses.get(target):
-            if target.kind == "return":
+            if target.kind in ("return", "attr"):
                 yield Reach(_escaped(use, "no caller in the run uses it"), *_rest(reach))
             return
         yield from self._reach(target, reach.result, reach.entry, depth + 1, seen)
 
     def _target(self, use: Use) -> Source | Use | None:
+        if use.category is Category.STORED:
+            return Source("attr", use.target)
         if use.category is Category.RETURNED:
             return Source("return", use.target) if use.target in self.functions else None
         qualname, _, param = use.target.rpartition(":")

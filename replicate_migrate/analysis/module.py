@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from replicate_migrate.analysis.classes import module_instances
 from replicate_migrate.analysis.flow import FlowWalker, dotted_name
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import CallSite, ModuleFacts
@@ -115,6 +116,8 @@ def analyze_module(
         calls=calls,
         uses=tuple(rec.uses.values()),
         functions=tuple(rec.functions.values()),
+        classes=tuple(rec.classes),
+        instances=module_instances(walker.module_env, module_name),
     )
     return facts, rec
 

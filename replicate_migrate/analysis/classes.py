@@ -1,0 +1,327 @@
+"""Classes of the project: instances, methods called through them, attributes holding a
+client or a result, and functions that make clients (`def make_client(): return Client()`).
+
+Methods are keyed `module.Class.method`, like functions. A result stored on `self` is
+followed as `Source("attr", "module.Class.attr")` to every read of that attribute; code
+outside the project may read a public attribute too, so a stored result also escapes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import replace
+
+import libcst as cst
+
+from replicate_migrate.analysis.calls import CallEvaluator
+from replicate_migrate.analysis.expressions import NOTHING, Env, results_of
+from replicate_migrate.analysis.recorder import Recorder
+from replicate_migrate.analysis.semantics import CLIENT_CLASSES
+from replicate_migrate.analysis.values import (
+    OPAQUE,
+    Category,
+    Class,
+    Function,
+    Instance,
+    Qual,
+    Replicate,
+    Result,
+    Source,
+    Value,
+    Values,
+)
+
+METHOD, STATIC, CLASSMETHOD, PROPERTY = "method", "static", "classmethod", "property"
+_DECORATOR_KINDS = {
+    "staticmethod": STATIC,
+    "classmethod": CLASSMETHOD,
+    "property": PROPERTY,
+    "functools.cached_property": PROPERTY,
+    "cached_property": PROPERTY,
+}
+_MAX_BASES = 16  # how deep a chain of project base classes is followed
+
+
+def method_kind(node: cst.FunctionDef) -> str:
+    """What the first parameter of a method is bound to, from its decorators."""
+    for decorator in node.decorators:
+        expression = decorator.decorator
+        name = _dotted(expression.func if isinstance(expression, cst.Call) else expression)
+        if name in _DECORATOR_KINDS:
+            return _DECORATOR_KINDS[name]
+    return METHOD
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def receiver_of(node: cst.FunctionDef) -> str | None:
+    """The name of a method's `self` (or `cls`), if it has one."""
+    if method_kind(node) == STATIC:
+        return None
+    positional = (*node.params.posonly_params, *node.params.params)
+    return positional[0].name.value if positional else None
+
+
+def _statements(node: cst.CSTNode) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements of a body, nested blocks included, nested scopes excluded."""
+    for child in node.children:
+        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            continue
+        if isinstance(child, cst.BaseSmallStatement):
+            yield child
+        else:
+            yield from _statements(child)
+
+
+def returns_of(function: cst.FunctionDef) -> Iterator[cst.BaseExpression]:
+    for statement in _statements(function.body):
+        if isinstance(statement, cst.Return) and statement.value is not None:
+            yield statement.value
+
+
+def attribute_stores(method: cst.FunctionDef, receiver: str) -> Iterator[tuple[str, cst.BaseExpression]]:
+    """`self.attr = value` anywhere in the method's body, as (attr, value)."""
+    for statement in _statements(method.body):
+        if isinstance(statement, cst.Assign):
+            targets = [t.target for t in statement.targets]
+            value: cst.BaseExpression | None = statement.value
+        elif isinstance(statement, cst.AnnAssign):
+            targets, value = [statement.target], statement.value
+        else:
+            continue
+        for target in targets:
+            if value is not None and _is_attribute_of(target, receiver):
+                assert isinstance(target, cst.Attribute)
+                yield target.attr.value, value
+
+
+def _is_attribute_of(target: cst.BaseExpression, name: str) -> bool:
+    return isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == name
+
+
+def objects_of(values: Values) -> Values:
+    """The replicate objects, classes and instances among these values (no results)."""
+    return frozenset(v for v in values if not isinstance(v, (Result, type(OPAQUE))))
+
+
+def canonical_callee(name: str, classes: frozenset[str], instances: dict[str, str]) -> tuple[str, int]:
+    """A callee named in another module as its method: (`svc.Generator.generate`, 1) for
+    `svc.Generator().generate` or `svc.generator.generate` (an instance); 1 = `self` given."""
+    if name in classes:
+        return f"{name}.__init__", 1
+    owner, dot, attr = name.rpartition(".")
+    if dot and owner.endswith("()") and owner[:-2] in classes:
+        return f"{owner[:-2]}.{attr}", 1
+    if dot and owner in instances:
+        return f"{instances[owner]}.{attr}", 1
+    return name, 0
+
+
+def module_instances(env: Env, module_name: str) -> tuple[tuple[str, str], ...]:
+    """Module-level names bound to one instance of a project class, for other modules."""
+    out = []
+    for name, values in sorted(env.items()):
+        classes = {v.qualname for v in values if isinstance(v, Instance)}
+        if len(classes) == 1 and len(values) == 1:
+            out.append((f"{module_name}.{name}", classes.pop()))
+    return tuple(out)
+
+
+class ClassEvaluator(CallEvaluator):
+    """Classes, instances and client factories, for the statement walker."""
+
+    def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
+        super().__init__(rec, project_roots)
+        self.method_kinds: dict[str, str] = {}
+        self.factories: dict[str, Values] = {}  # qualname -> the objects it returns
+        self.data_attrs: dict[str, set[str]] = {}  # class -> attributes holding plain values
+        self.bases: dict[str, list[str]] = {}
+
+    def classdef(self, node: cst.ClassDef) -> None:
+        qualname = f"{self.scope or self.rec.module_name}.{node.name.value}"
+        attrs: Env = {}
+        self.class_attrs[qualname] = attrs
+        self.data_attrs[qualname] = set()
+        self.rec.classes.append(qualname)
+        self.bases[qualname] = [v.qualname for b in node.bases for v in self.peek(b.value) if isinstance(v, Class)]
+        methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
+        for method in methods:
+            self.method_kinds[f"{qualname}.{method.name.value}"] = method_kind(method)
+            self.define(method, owner=qualname)
+        self.class_level_attributes(node, attrs)
+        for _ in range(2):  # a method may use a factory method defined after it
+            for method in methods:
+                self.collect_attributes(method, qualname, attrs)
+            for method in methods:
+                self.collect_factory(method, f"{qualname}.{method.name.value}", qualname)
+        self.env[node.name.value] = frozenset({Class(qualname)})
+
+    def class_level_attributes(self, node: cst.ClassDef, attrs: Env) -> None:
+        """`client = replicate.Client()` in the class body."""
+        for statement in node.body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                        target = small.targets[0].target
+                        found = objects_of(self.peek(small.value))
+                        if isinstance(target, cst.Name) and found:
+                            attrs[target.value] = found
+
+    def collect_attributes(self, method: cst.FunctionDef, owner: str, attrs: Env) -> None:
+        """Client objects kept on `self` (in any method, conditionally or not)."""
+        receiver = receiver_of(method)
+        if receiver is None or method_kind(method) != METHOD:
+            return
+        with self.receiving(receiver, Instance(owner)):
+            for attr, value in attribute_stores(method, receiver):
+                found = objects_of(self.peek(value))
+                if found:
+                    attrs[attr] = attrs.get(attr, frozenset()) | found
+                else:
+                    self.data_attrs[owner].add(attr)
+
+    def collect_factory(self, function: cst.FunctionDef, qualname: str, owner: str) -> None:
+        """Remember what a function returns when that is a client, a class or an instance."""
+        receiver = receiver_of(function) if owner else None
+        kind = self.method_kinds.get(qualname, METHOD)
+        this: Value = Class(owner) if kind == CLASSMETHOD else Instance(owner)
+        with self.receiving(receiver, this):
+            made: set[Value] = set()
+            for value in returns_of(function):
+                made |= objects_of(self.peek(value))
+        if made:
+            self.factories[qualname] = frozenset(made)
+
+    @contextlib.contextmanager
+    def receiving(self, receiver: str | None, this: Value) -> Iterator[None]:
+        """While peeking into a method: its receiver name holds `this`."""
+        saved = self.env
+        if receiver is not None:
+            self.env = {**saved, receiver: frozenset({this})}
+        try:
+            yield
+        finally:
+            self.env = saved
+
+    def define(self, node: cst.FunctionDef, owner: str = "") -> None:
+        raise NotImplementedError  # the statement walker's
+
+    # -- values --------------------------------------------------------------------
+    def receiver_value(self, node: cst.FunctionDef, owner: str) -> Values | None:
+        """What the first parameter of a method holds while its body is walked."""
+        kind = method_kind(node)
+        if kind == STATIC:
+            return None
+        return frozenset({Class(owner) if kind == CLASSMETHOD else Instance(owner)})
+
+    def mro(self, qualname: str) -> list[str]:
+        order: list[str] = []
+        stack = [qualname]
+        while stack and len(order) < _MAX_BASES:
+            current = stack.pop(0)
+            if current not in order:
+                order.append(current)
+                stack.extend(self.bases.get(current, ()))
+        return order
+
+    def member(self, owner: Instance | Class, attr: str) -> Values:
+        """`obj.attr` for an instance or a class of this module."""
+        for cls in self.mro(owner.qualname):
+            attrs = self.class_attrs.get(cls, {})
+            if attr in attrs:
+                return attrs[attr]
+            function = self.rec.functions.get(f"{cls}.{attr}")
+            if function is not None:
+                return self.method_value(function, isinstance(owner, Instance))
+            if attr in self.data_attrs.get(cls, ()) and isinstance(owner, Instance):
+                return frozenset({Result(Source("attr", f"{cls}.{attr}"))})
+        return NOTHING
+
+    def method_value(self, function: Function, through_instance: bool) -> Values:
+        kind = self.method_kinds.get(function.qualname, METHOD)
+        if kind == PROPERTY:
+            if not through_instance:
+                return NOTHING
+            made = self.factories.get(function.qualname)
+            return made or frozenset({Result(Source("return", function.qualname))})
+        if kind == CLASSMETHOD or (kind == METHOD and through_instance):
+            return frozenset({replace(function, bound=True)})
+        return frozenset({function})
+
+    def attribute_key(self, owner: str, attr: str) -> str | None:
+        """The class whose methods store `attr` (the one readers resolve it to)."""
+        for cls in self.mro(owner):
+            if attr in self.data_attrs.get(cls, ()):
+                return f"{cls}.{attr}"
+        return None
+
+    # -- calls and stores ------------------------------------------------------------
+    def call_function(self, node: cst.Call, function: Function) -> Values:
+        values = self.project_call(node, function.qualname, function)
+        return self.factories.get(function.qualname) or values
+
+    def instantiate(self, node: cst.Call, cls: Class) -> Values:
+        """`Class(...)`: the arguments go to `__init__` (or escape when it is not seen)."""
+        for name in self.mro(cls.qualname):
+            init = self.rec.functions.get(f"{name}.__init__")
+            if init is not None:
+                self.project_call(node, init.qualname, replace(init, bound=True))
+                break
+        else:
+            self.eval_args(node, Category.ESCAPES, f"{cls.qualname}()")
+        return frozenset({Instance(cls.qualname)})
+
+    def store_attribute(self, target: cst.Attribute, values: Values, source: cst.CSTNode | None) -> None:
+        """`self.attr = value`: a result is followed to the attribute's readers."""
+        attr = target.attr.value
+        owners = [v.qualname for v in self.eval(target.value) if isinstance(v, Instance)]
+        keys = {self.attribute_key(owner, attr) for owner in owners}
+        if not results_of(values) or source is None or not owners or None in keys:
+            self.use(target, values, Category.ESCAPES, f"stored on .{attr}")
+            return
+        for key in sorted(k for k in keys if k is not None):
+            self.rec.use(source, values, Category.STORED, f"stored on .{attr}", self.scope, target=key)
+            stored = frozenset({Result(Source("attr", key))})
+            # Other modules and code the run does not see may read it too.
+            self.rec.use(target, stored, Category.ESCAPES, f"stored on .{attr}, readable outside the class", self.scope)
+
+    def peek(self, node: cst.BaseExpression) -> Values:
+        """The objects an expression gives (clients, classes, instances), recording nothing."""
+        if isinstance(node, cst.IfExp):
+            return self.peek(node.body) | self.peek(node.orelse)
+        if isinstance(node, cst.BooleanOperation):
+            return self.peek(node.left) | self.peek(node.right)
+        if isinstance(node, cst.Name):
+            return self.lookup(node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.peek(node.value)
+            return frozenset(v for value in base for v in self.peek_attribute(value, node.attr.value))
+        if isinstance(node, cst.Call):
+            return self.peek_call(self.peek(node.func))
+        return NOTHING
+
+    def peek_attribute(self, value: Value, attr: str) -> Values:
+        if isinstance(value, Qual):
+            return self.qual_attribute(value.name, attr)
+        if isinstance(value, (Instance, Class)):
+            return self.member(value, attr)
+        return NOTHING
+
+    def peek_call(self, callee: Values) -> Values:
+        out: set[Value] = set()
+        for value in callee:
+            if isinstance(value, Qual) and value.name in CLIENT_CLASSES:
+                out.add(Replicate("client"))
+            elif isinstance(value, Function):
+                out |= self.factories.get(value.qualname, frozenset())
+            elif isinstance(value, Class):
+                out.add(Instance(value.qualname))
+        return frozenset(out) or NOTHING
+
