@@ -159,7 +159,8 @@ class CallEvaluator(Evaluator):
             values = self.iterate(node.args[0].value)
             return values if name == "builtins.next" else step_all(values, WRAP)
         if name.split(".", 1)[0] in self.project_roots:
-            return self.project_call(node, name, None)
+            # `Qual("svc.Generator()")`: an instance, if it is a class (linked by name later).
+            return self.project_call(node, name, None) | {Qual(f"{name}()")}
         for position, arg in enumerate(node.args):
             keyword = arg.keyword.value if arg.keyword else None
             category = sem.classify_call_argument(name, None if keyword else position, keyword)

@@ -1,7 +1,8 @@
 """Classes of the project: instances, methods called through them, attributes holding a
 client or a result, and functions that make clients (`def make_client(): return Client()`).
 
-Methods are keyed `module.Class.method`, like functions. A result stored on `self` is
+Methods are keyed `module.Class.method`, like functions; link.py names a method called
+through an instance in another module (`svc.Generator().generate`) the same way. A result stored on `self` is
 followed as `Source("attr", "module.Class.attr")` to every read of that attribute; code
 outside the project may read a public attribute too, so a stored result also escapes.
 """
@@ -109,19 +110,6 @@ def _is_attribute_of(target: cst.BaseExpression, name: str) -> bool:
 def objects_of(values: Values) -> Values:
     """The replicate objects, classes and instances among these values (no results)."""
     return frozenset(v for v in values if not isinstance(v, (Result, type(OPAQUE))))
-
-
-def canonical_callee(name: str, classes: frozenset[str], instances: dict[str, str]) -> tuple[str, int]:
-    """A callee named in another module as its method: (`svc.Generator.generate`, 1) for
-    `svc.Generator().generate` or `svc.generator.generate` (an instance); 1 = `self` given."""
-    if name in classes:
-        return f"{name}.__init__", 1
-    owner, dot, attr = name.rpartition(".")
-    if dot and owner.endswith("()") and owner[:-2] in classes:
-        return f"{owner[:-2]}.{attr}", 1
-    if dot and owner in instances:
-        return f"{instances[owner]}.{attr}", 1
-    return name, 0
 
 
 def module_instances(env: Env, module_name: str) -> tuple[tuple[str, str], ...]:

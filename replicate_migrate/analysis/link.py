@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from replicate_migrate.analysis.values import (
     WRAP,
@@ -41,8 +41,12 @@ class Links:
         self.functions: dict[str, Function] = {}
         # Functions a result was passed to that no module in the run defines (so far).
         self.unresolved: set[str] = set()
+        classes = frozenset(c for module in facts for c in module.classes)
+        instances = {name: cls for module in facts for name, cls in module.instances}
         for module in facts:
             for use in module.uses:
+                if classes:
+                    use = canonical_use(use, classes, instances)
                 self.uses[use.result.source].append((use, module.module_name))
             for function in module.functions:
                 self.functions[function.qualname] = function
@@ -114,3 +118,31 @@ def _escaped(use: Use, why: str) -> Use:
 
 def _rest(reach: Reach) -> tuple[Result, str, bool, Use | None]:
     return reach.result, reach.module, reach.linked, reach.entry
+
+
+# -- methods called through an instance in another module (see analysis/classes.py) ----
+def canonical_callee(name: str, classes: frozenset[str], instances: dict[str, str]) -> tuple[str, int]:
+    """A method as another module names it: (`svc.Generator.generate`, 1) for
+    `svc.Generator().generate` or `svc.generator.generate` (an instance); 1 = `self` given."""
+    owner, dot, attr = name.rpartition(".")
+    if dot and owner.endswith("()") and owner[:-2] in classes:
+        return f"{owner[:-2]}.{attr}", 1
+    if dot and owner in instances:
+        return f"{instances[owner]}.{attr}", 1
+    return name, 0
+
+
+def canonical_use(use: Use, classes: frozenset[str], instances: dict[str, str]) -> Use:
+    """`use` with the methods it names through an instance named as the method itself."""
+    source = use.result.source
+    if source.kind == "return":
+        name, _ = canonical_callee(source.name, classes, instances)
+        if name != source.name:
+            use = replace(use, result=replace(use.result, source=Source("return", name)))
+    if use.category is Category.PASSED:
+        callee, _, param = use.target.rpartition(":")
+        name, offset = (f"{callee}.__init__", 1) if callee in classes else canonical_callee(callee, classes, instances)
+        if name != callee:
+            param = f"#{int(param[1:]) + offset}" if param.startswith("#") else param
+            use = replace(use, target=f"{name}:{param}")
+    return use

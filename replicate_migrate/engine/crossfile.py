@@ -76,13 +76,16 @@ class Demand:
 
     def _callers(self, facts: list[ModuleFacts]) -> dict[str, set[str]]:
         exported: dict[str, set[str]] = {}  # function name -> modules defining one
+        classes = {name for module in facts for name in module.classes}
         for module in facts:
             for use in module.uses:
-                returns_call = use.category is Category.RETURNED and use.result.source.kind == "call"
+                returns_call = use.category is Category.RETURNED and use.result.source.kind in ("call", "attr")
                 if returns_call and use.target not in self.scanned:
                     self.scanned.add(use.target)
                     owner, _, name = use.target.rpartition(".")
                     exported.setdefault(name, set()).add(owner)
+                    if owner in classes:  # a caller may name only an instance and its module
+                        exported[name].add(owner.rpartition(".")[0])
         if not exported:
             return {}
         if self.index is None:  # built once, at the first function to look for
