@@ -13,6 +13,7 @@ from replicate_migrate.analysis.expressions import (
     string_value,
 )
 from replicate_migrate.analysis.values import (
+    FACTORY,
     ITEM,
     OPAQUE,
     WRAP,
@@ -141,7 +142,7 @@ class CallEvaluator(Evaluator):
 
     # -- other callees ---------------------------------------------------------------
     def qual_call(self, node: cst.Call, name: str) -> Values:
-        if name in sem.CLIENT_CLASSES:
+        if name in sem.CLIENT_CLASSES or self.known.get(name) == FACTORY:
             self.eval_args(node, None)
             return frozenset({Replicate("client")})
         forwarded = self.forwarded(node, name)

@@ -20,6 +20,8 @@ from replicate_migrate.analysis.expressions import NOTHING, Env, results_of
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.semantics import CLIENT_CLASSES
 from replicate_migrate.analysis.values import (
+    CLIENT,
+    FACTORY,
     OPAQUE,
     Category,
     Class,
@@ -119,6 +121,23 @@ def module_instances(env: Env, module_name: str) -> tuple[tuple[str, str], ...]:
         classes = {v.qualname for v in values if isinstance(v, Instance)}
         if len(classes) == 1 and len(values) == 1:
             out.append((f"{module_name}.{name}", classes.pop()))
+    return tuple(out)
+
+
+def is_client(values: Values) -> bool:
+    """A client for sure, or the replicate module chosen instead of one (`Client() if t else replicate`)."""
+    return Replicate("client") in values and all(
+        v == Replicate("client") or v == Qual("replicate") for v in values
+    )
+
+
+def module_exports(env: Env, factories: dict[str, Values], module_name: str) -> tuple[tuple[str, str], ...]:
+    """Module-level clients and client factories, for the modules that import them."""
+    out = [(f"{module_name}.{name}", CLIENT) for name, values in sorted(env.items()) if is_client(values)]
+    prefix = f"{module_name}."
+    for qualname, made in sorted(factories.items()):
+        if qualname.startswith(prefix) and "." not in qualname[len(prefix):] and is_client(made):
+            out.append((qualname, FACTORY))
     return tuple(out)
 
 
@@ -305,7 +324,7 @@ class ClassEvaluator(CallEvaluator):
     def peek_call(self, callee: Values) -> Values:
         out: set[Value] = set()
         for value in callee:
-            if isinstance(value, Qual) and value.name in CLIENT_CLASSES:
+            if isinstance(value, Qual) and (value.name in CLIENT_CLASSES or self.known.get(value.name) == FACTORY):
                 out.add(Replicate("client"))
             elif isinstance(value, Function):
                 out |= self.factories.get(value.qualname, frozenset())

@@ -9,6 +9,7 @@ import libcst as cst
 from replicate_migrate.analysis import semantics as sem
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import (
+    CLIENT,
     ITEM,
     OPAQUE,
     WRAP,
@@ -65,6 +66,7 @@ class Evaluator:
         self.module_env = {}
         self.class_attrs = {}
         self.project_roots = project_roots
+        self.known: dict[str, str] = {}  # names of other modules: CLIENT or FACTORY (ModuleFacts.exports)
         self.scope = ""
         self.env: Env = self.module_env
         self.on_call_site: Callable[[cst.Call, str, str, cst.Arg | None], str] | None = None
@@ -127,7 +129,7 @@ class Evaluator:
         if name == "replicate" and attr in sem.REPLICATE_METHODS:
             return frozenset({Replicate("method", attr)})
         dotted = f"{name}.{attr}"
-        if dotted in sem.CLIENT_OBJECTS:
+        if dotted in sem.CLIENT_OBJECTS or self.known.get(dotted) == CLIENT:
             return frozenset({Replicate("client")})
         return frozenset({Qual(dotted)})
 

@@ -171,3 +171,10 @@ class ModuleFacts:
     classes: tuple[str, ...] = ()  # qualnames of the classes it defines
     # Module-level names bound to one instance of a project class ("svc.generator", "svc.Generator").
     instances: tuple[tuple[str, str], ...] = ()
+    # Module-level names other modules may import as a client: ("settings.client", CLIENT)
+    # or a function returning one: ("clients.make_client", FACTORY).
+    exports: tuple[tuple[str, str], ...] = ()
+
+
+CLIENT = "client"
+FACTORY = "factory"

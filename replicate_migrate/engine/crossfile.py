@@ -43,6 +43,7 @@ class Demand:
         self.paths = {names[path]: path for path in saying}
         self.asked = {job.path: (job.taint, job.provide) for job in first}
         self.scanned: set[str] = set()  # returning functions already looked for
+        self.exports: dict[str, str] = {}  # clients and client factories other modules may import
         self.index: dict[bytes, list[int]] | None = None  # word -> candidates saying it
 
     def follow(self, facts: list[ModuleFacts]) -> list[Job]:
@@ -59,6 +60,8 @@ class Demand:
             wanted.setdefault(path, (set(), set()))[0].update(words)
         for path, name in self._definitions(facts):
             wanted.setdefault(path, (set(), set()))[1].add(name)
+        for path, words in self._client_users(facts).items():
+            wanted.setdefault(path, (set(), set()))[0].update(words)
         return self._jobs(wanted)
 
     def _jobs(self, wanted: dict[str, tuple[set[str], set[str]]]) -> list[Job]:
@@ -71,8 +74,24 @@ class Demand:
             fresh = path not in self.asked  # else the worker holding it has its bytes
             self.asked[path] = (old_taint | taint, old_provide | provide)
             jobs.append(Job(path, self.names[path], data[path] if fresh else b"",
-                            frozenset(taint), frozenset(provide), consumer=True))
+                            frozenset(taint), frozenset(provide), consumer=True,
+                            known=frozenset(self.exports.items())))
         return jobs
+
+    def _client_users(self, facts: list[ModuleFacts]) -> dict[str, set[str]]:
+        """Files that may import a client (or a client factory) another module defines."""
+        fresh: dict[str, set[str]] = {}  # name -> modules defining it
+        for module in facts:
+            for name, kind in module.exports:
+                if name not in self.exports:
+                    self.exports[name] = kind
+                    owner, _, leaf = name.rpartition(".")
+                    fresh.setdefault(leaf, set()).add(owner)
+        if not fresh:
+            return {}
+        if self.index is None:
+            self.index = _word_index(self.candidates)
+        return _callers(self.candidates, self.index, fresh)
 
     def _callers(self, facts: list[ModuleFacts]) -> dict[str, set[str]]:
         exported: dict[str, set[str]] = {}  # function name -> modules defining one
