@@ -2,9 +2,9 @@
 client or a result, and functions that make clients (`def make_client(): return Client()`).
 
 Methods are keyed `module.Class.method`, like functions; link.py names a method called
-through an instance in another module (`svc.Generator().generate`) the same way. A result stored on `self` is
-followed as `Source("attr", "module.Class.attr")` to every read of that attribute; code
-outside the project may read a public attribute too, so a stored result also escapes.
+through an instance in another module (`svc.Generator().generate`) the same way. A
+result stored on `self` is followed as `Source("attr", "module.Class.attr")` to every
+read of that attribute; code the run does not see may read it too, so it also escapes.
 """
 
 from __future__ import annotations
@@ -17,6 +17,16 @@ import libcst as cst
 
 from replicate_migrate.analysis.calls import CallEvaluator
 from replicate_migrate.analysis.expressions import NOTHING, Env, results_of
+from replicate_migrate.analysis.methods import (
+    CLASSMETHOD,
+    METHOD,
+    PROPERTY,
+    STATIC,
+    attribute_stores,
+    method_kind,
+    receiver_of,
+    returns_of,
+)
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.semantics import CLIENT_CLASSES
 from replicate_migrate.analysis.values import (
@@ -35,78 +45,7 @@ from replicate_migrate.analysis.values import (
     Values,
 )
 
-METHOD, STATIC, CLASSMETHOD, PROPERTY = "method", "static", "classmethod", "property"
-_DECORATOR_KINDS = {
-    "staticmethod": STATIC,
-    "classmethod": CLASSMETHOD,
-    "property": PROPERTY,
-    "functools.cached_property": PROPERTY,
-    "cached_property": PROPERTY,
-}
 _MAX_BASES = 16  # how deep a chain of project base classes is followed
-
-
-def method_kind(node: cst.FunctionDef) -> str:
-    """What the first parameter of a method is bound to, from its decorators."""
-    for decorator in node.decorators:
-        expression = decorator.decorator
-        name = _dotted(expression.func if isinstance(expression, cst.Call) else expression)
-        if name in _DECORATOR_KINDS:
-            return _DECORATOR_KINDS[name]
-    return METHOD
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
-def receiver_of(node: cst.FunctionDef) -> str | None:
-    """The name of a method's `self` (or `cls`), if it has one."""
-    if method_kind(node) == STATIC:
-        return None
-    positional = (*node.params.posonly_params, *node.params.params)
-    return positional[0].name.value if positional else None
-
-
-def _statements(node: cst.CSTNode) -> Iterator[cst.BaseSmallStatement]:
-    """The small statements of a body, nested blocks included, nested scopes excluded."""
-    for child in node.children:
-        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-            continue
-        if isinstance(child, cst.BaseSmallStatement):
-            yield child
-        else:
-            yield from _statements(child)
-
-
-def returns_of(function: cst.FunctionDef) -> Iterator[cst.BaseExpression]:
-    for statement in _statements(function.body):
-        if isinstance(statement, cst.Return) and statement.value is not None:
-            yield statement.value
-
-
-def attribute_stores(method: cst.FunctionDef, receiver: str) -> Iterator[tuple[str, cst.BaseExpression]]:
-    """`self.attr = value` anywhere in the method's body, as (attr, value)."""
-    for statement in _statements(method.body):
-        if isinstance(statement, cst.Assign):
-            targets = [t.target for t in statement.targets]
-            value: cst.BaseExpression | None = statement.value
-        elif isinstance(statement, cst.AnnAssign):
-            targets, value = [statement.target], statement.value
-        else:
-            continue
-        for target in targets:
-            if value is not None and _is_attribute_of(target, receiver):
-                assert isinstance(target, cst.Attribute)
-                yield target.attr.value, value
-
-
-def _is_attribute_of(target: cst.BaseExpression, name: str) -> bool:
-    return isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == name
 
 
 def objects_of(values: Values) -> Values:
@@ -150,6 +89,7 @@ class ClassEvaluator(CallEvaluator):
         self.factories: dict[str, Values] = {}  # qualname -> the objects it returns
         self.data_attrs: dict[str, set[str]] = {}  # class -> attributes holding plain values
         self.bases: dict[str, list[str]] = {}
+        self.inits: dict[str, cst.FunctionDef] = {}
 
     def classdef(self, node: cst.ClassDef) -> None:
         qualname = f"{self.scope or self.rec.module_name}.{node.name.value}"
@@ -160,8 +100,13 @@ class ClassEvaluator(CallEvaluator):
         self.bases[qualname] = [v.qualname for b in node.bases for v in self.peek(b.value) if isinstance(v, Class)]
         methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
         for method in methods:
-            self.method_kinds[f"{qualname}.{method.name.value}"] = method_kind(method)
+            name = f"{qualname}.{method.name.value}"
+            self.method_kinds[name] = method_kind(method)
             self.define(method, owner=qualname)
+            if method.name.value == "__init__":
+                self.inits[qualname] = method
+            if self.method_kinds[name] == STATIC:  # no `self`, even through an instance
+                self.rec.functions[name] = replace(self.rec.functions[name], static=True)
         self.class_level_attributes(node, attrs)
         for _ in range(2):  # a method may use a factory method defined after it
             for method in methods:
@@ -279,11 +224,30 @@ class ClassEvaluator(CallEvaluator):
         for name in self.mro(cls.qualname):
             init = self.rec.functions.get(f"{name}.__init__")
             if init is not None:
+                self.inject(node, name, init)
                 self.project_call(node, init.qualname, replace(init, bound=True))
                 break
         else:
             self.eval_args(node, Category.ESCAPES, f"{cls.qualname}()")
         return frozenset({Instance(cls.qualname)})
+
+    def inject(self, node: cst.Call, owner: str, init: Function) -> None:
+        """`Service(replicate.Client())`: a client given to `__init__` and kept on `self`."""
+        definition = self.inits.get(owner)
+        receiver = receiver_of(definition) if definition is not None else None
+        if definition is None or receiver is None:
+            return
+        given: dict[str, Values] = {}
+        for position, arg in enumerate(node.args):
+            found = objects_of(self.peek(arg.value)) if not arg.star else frozenset()
+            if arg.keyword is not None:
+                given[arg.keyword.value] = found
+            elif position + 1 < len(init.params):
+                given[init.params[position + 1]] = found
+        attrs = self.class_attrs[owner]
+        for attr, value in attribute_stores(definition, receiver):
+            if isinstance(value, cst.Name) and given.get(value.value):
+                attrs[attr] = attrs.get(attr, frozenset()) | given[value.value]
 
     def store_attribute(self, target: cst.Attribute, values: Values, source: cst.CSTNode | None) -> None:
         """`self.attr = value`: a result is followed to the attribute's readers."""

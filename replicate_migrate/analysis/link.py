@@ -43,10 +43,11 @@ class Links:
         self.unresolved: set[str] = set()
         classes = frozenset(c for module in facts for c in module.classes)
         instances = {name: cls for module in facts for name, cls in module.instances}
+        statics = frozenset(f.qualname for module in facts for f in module.functions if f.static)
         for module in facts:
             for use in module.uses:
                 if classes:
-                    use = canonical_use(use, classes, instances)
+                    use = canonical_use(use, classes, instances, statics)
                 self.uses[use.result.source].append((use, module.module_name))
             for function in module.functions:
                 self.functions[function.qualname] = function
@@ -132,7 +133,7 @@ def canonical_callee(name: str, classes: frozenset[str], instances: dict[str, st
     return name, 0
 
 
-def canonical_use(use: Use, classes: frozenset[str], instances: dict[str, str]) -> Use:
+def canonical_use(use: Use, classes: frozenset[str], instances: dict[str, str], statics: frozenset[str]) -> Use:
     """`use` with the methods it names through an instance named as the method itself."""
     source = use.result.source
     if source.kind == "return":
@@ -142,6 +143,7 @@ def canonical_use(use: Use, classes: frozenset[str], instances: dict[str, str]) 
     if use.category is Category.PASSED:
         callee, _, param = use.target.rpartition(":")
         name, offset = (f"{callee}.__init__", 1) if callee in classes else canonical_callee(callee, classes, instances)
+        offset = 0 if name in statics else offset
         if name != callee:
             param = f"#{int(param[1:]) + offset}" if param.startswith("#") else param
             use = replace(use, target=f"{name}:{param}")

@@ -123,6 +123,7 @@ class Function:
     params: tuple[str, ...]
     str_params: frozenset[str]  # parameters annotated `str`
     bound: bool = False  # a method reached through an instance: its first parameter is given
+    static: bool = False  # a staticmethod: no parameter is given, even through an instance
 
 
 Value = Result | Opaque | Replicate | Pending | Function | Qual | Instance | Class

@@ -96,9 +96,14 @@ class Demand:
     def _callers(self, facts: list[ModuleFacts]) -> dict[str, set[str]]:
         exported: dict[str, set[str]] = {}  # function name -> modules defining one
         classes = {name for module in facts for name in module.classes}
+        # A getter of `self.last = replicate.run(...)` returns a result too.
+        stored = {u.target for m in facts for u in m.uses if u.category is Category.STORED and u.result.source.kind == "call"}
         for module in facts:
             for use in module.uses:
-                returns_call = use.category is Category.RETURNED and use.result.source.kind in ("call", "attr")
+                source = use.result.source
+                returns_call = use.category is Category.RETURNED and (
+                    source.kind == "call" or source.kind == "attr" and source.name in stored
+                )
                 if returns_call and use.target not in self.scanned:
                     self.scanned.add(use.target)
                     owner, _, name = use.target.rpartition(".")
@@ -122,7 +127,7 @@ class Demand:
             for cut in range(len(parts) - 1, 0, -1):
                 path = self.paths.get(".".join(parts[:cut]))
                 if path is not None:
-                    out.append((path, parts[cut]))
+                    out.append((path, parts[cut].removesuffix("()")))  # `svc.Saver().save`
                     break
         return out
 

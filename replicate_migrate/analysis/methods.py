@@ -1,0 +1,82 @@
+"""What a class's methods say, read from the CST alone: their kind (from decorators),
+their receiver (`self`, `cls`), what they return, and what they store on `self`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+METHOD, STATIC, CLASSMETHOD, PROPERTY = "method", "static", "classmethod", "property"
+_DECORATOR_KINDS = {
+    "staticmethod": STATIC,
+    "classmethod": CLASSMETHOD,
+    "property": PROPERTY,
+    "functools.cached_property": PROPERTY,
+    "cached_property": PROPERTY,
+}
+
+
+def method_kind(node: cst.FunctionDef) -> str:
+    """What the first parameter of a method is bound to, from its decorators."""
+    for decorator in node.decorators:
+        expression = decorator.decorator
+        name = _dotted(expression.func if isinstance(expression, cst.Call) else expression)
+        if name in _DECORATOR_KINDS:
+            return _DECORATOR_KINDS[name]
+        if name.endswith((".setter", ".deleter", ".getter")):  # `@image.setter`: still the property
+            return PROPERTY
+    return METHOD
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def receiver_of(node: cst.FunctionDef) -> str | None:
+    """The name of a method's `self` (or `cls`), if it has one."""
+    if method_kind(node) == STATIC:
+        return None
+    positional = (*node.params.posonly_params, *node.params.params)
+    return positional[0].name.value if positional else None
+
+
+def _statements(node: cst.CSTNode) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements of a body, nested blocks included, nested scopes excluded."""
+    for child in node.children:
+        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            continue
+        if isinstance(child, cst.BaseSmallStatement):
+            yield child
+        else:
+            yield from _statements(child)
+
+
+def returns_of(function: cst.FunctionDef) -> Iterator[cst.BaseExpression]:
+    for statement in _statements(function.body):
+        if isinstance(statement, cst.Return) and statement.value is not None:
+            yield statement.value
+
+
+def attribute_stores(method: cst.FunctionDef, receiver: str) -> Iterator[tuple[str, cst.BaseExpression]]:
+    """`self.attr = value` anywhere in the method's body, as (attr, value)."""
+    for statement in _statements(method.body):
+        if isinstance(statement, cst.Assign):
+            targets = [t.target for t in statement.targets]
+            value: cst.BaseExpression | None = statement.value
+        elif isinstance(statement, cst.AnnAssign):
+            targets, value = [statement.target], statement.value
+        else:
+            continue
+        for target in targets:
+            if value is not None and _is_attribute_of(target, receiver):
+                assert isinstance(target, cst.Attribute)
+                yield target.attr.value, value
+
+
+def _is_attribute_of(target: cst.BaseExpression, name: str) -> bool:
+    return isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == name
