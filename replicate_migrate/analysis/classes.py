@@ -64,18 +64,24 @@ def module_instances(env: Env, module_name: str) -> tuple[tuple[str, str], ...]:
 
 
 def is_client(values: Values) -> bool:
-    """A client for sure, or the replicate module chosen instead of one (`Client() if t else replicate`)."""
+    """A client, or the replicate module where one may be used (`Client() if t else replicate`)."""
     return Replicate("client") in values and all(
         v == Replicate("client") or v == Qual("replicate") for v in values
     )
 
 
-def module_exports(env: Env, factories: dict[str, Values], module_name: str) -> tuple[tuple[str, str], ...]:
+def module_exports(
+    env: Env, factories: dict[str, Values], module_name: str
+) -> tuple[tuple[str, str], ...]:
     """Module-level clients and client factories, for the modules that import them."""
-    out = [(f"{module_name}.{name}", CLIENT) for name, values in sorted(env.items()) if is_client(values)]
+    out = [
+        (f"{module_name}.{name}", CLIENT)
+        for name, values in sorted(env.items())
+        if is_client(values)
+    ]
     prefix = f"{module_name}."
     for qualname, made in sorted(factories.items()):
-        if qualname.startswith(prefix) and "." not in qualname[len(prefix):] and is_client(made):
+        if qualname.startswith(prefix) and "." not in qualname[len(prefix) :] and is_client(made):
             out.append((qualname, FACTORY))
     return tuple(out)
 
@@ -97,7 +103,9 @@ class ClassEvaluator(CallEvaluator):
         self.class_attrs[qualname] = attrs
         self.data_attrs[qualname] = set()
         self.rec.classes.append(qualname)
-        self.bases[qualname] = [v.qualname for b in node.bases for v in self.peek(b.value) if isinstance(v, Class)]
+        self.bases[qualname] = [
+            v.qualname for b in node.bases for v in self.peek(b.value) if isinstance(v, Class)
+        ]
         methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
         for method in methods:
             name = f"{qualname}.{method.name.value}"
@@ -169,7 +177,7 @@ class ClassEvaluator(CallEvaluator):
     def receiver_value(self, node: cst.FunctionDef, owner: str) -> Values | None:
         """What the first parameter of a method holds while its body is walked."""
         kind = method_kind(node)
-        if kind == STATIC:
+        if not owner or kind == STATIC:
             return None
         return frozenset({Class(owner) if kind == CLASSMETHOD else Instance(owner)})
 
@@ -249,7 +257,9 @@ class ClassEvaluator(CallEvaluator):
             if isinstance(value, cst.Name) and given.get(value.value):
                 attrs[attr] = attrs.get(attr, frozenset()) | given[value.value]
 
-    def store_attribute(self, target: cst.Attribute, values: Values, source: cst.CSTNode | None) -> None:
+    def store_attribute(
+        self, target: cst.Attribute, values: Values, source: cst.CSTNode | None
+    ) -> None:
         """`self.attr = value`: a result is followed to the attribute's readers."""
         attr = target.attr.value
         owners = [v.qualname for v in self.eval(target.value) if isinstance(v, Instance)]
@@ -258,10 +268,18 @@ class ClassEvaluator(CallEvaluator):
             self.use(target, values, Category.ESCAPES, f"stored on .{attr}")
             return
         for key in sorted(k for k in keys if k is not None):
-            self.rec.use(source, values, Category.STORED, f"stored on .{attr}", self.scope, target=key)
+            self.rec.use(
+                source, values, Category.STORED, f"stored on .{attr}", self.scope, target=key
+            )
             stored = frozenset({Result(Source("attr", key))})
             # Other modules and code the run does not see may read it too.
-            self.rec.use(target, stored, Category.ESCAPES, f"stored on .{attr}, readable outside the class", self.scope)
+            self.rec.use(
+                target,
+                stored,
+                Category.ESCAPES,
+                f"stored on .{attr}, readable outside the class",
+                self.scope,
+            )
 
     def peek(self, node: cst.BaseExpression) -> Values:
         """The objects an expression gives (clients, classes, instances), recording nothing."""
@@ -273,7 +291,9 @@ class ClassEvaluator(CallEvaluator):
             return self.lookup(node.value)
         if isinstance(node, cst.Attribute):
             base = self.peek(node.value)
-            return frozenset(v for value in base for v in self.peek_attribute(value, node.attr.value))
+            return frozenset(
+                v for value in base for v in self.peek_attribute(value, node.attr.value)
+            )
         if isinstance(node, cst.Call):
             return self.peek_call(self.peek(node.func))
         return NOTHING
@@ -288,11 +308,12 @@ class ClassEvaluator(CallEvaluator):
     def peek_call(self, callee: Values) -> Values:
         out: set[Value] = set()
         for value in callee:
-            if isinstance(value, Qual) and (value.name in CLIENT_CLASSES or self.known.get(value.name) == FACTORY):
+            if isinstance(value, Qual) and (
+                value.name in CLIENT_CLASSES or self.known.get(value.name) == FACTORY
+            ):
                 out.add(Replicate("client"))
             elif isinstance(value, Function):
                 out |= self.factories.get(value.qualname, frozenset())
             elif isinstance(value, Class):
                 out.add(Instance(value.qualname))
         return frozenset(out) or NOTHING
-

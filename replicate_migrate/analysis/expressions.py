@@ -66,7 +66,7 @@ class Evaluator:
         self.module_env = {}
         self.class_attrs = {}
         self.project_roots = project_roots
-        self.known: dict[str, str] = {}  # names of other modules: CLIENT or FACTORY (ModuleFacts.exports)
+        self.known: dict[str, str] = {}  # other modules' CLIENT and FACTORY names (their exports)
         self.scope = ""
         self.env: Env = self.module_env
         self.on_call_site: Callable[[cst.Call, str, str, cst.Arg | None], str] | None = None

@@ -323,7 +323,7 @@ class FlowWalker(ClassEvaluator):
         every = (*params.posonly_params, *params.params, *params.kwonly_params)
         for index, param in enumerate(every):
             name = param.name.value
-            receiver = self.receiver_value(job.node, job.owner) if job.owner and index == 0 else None
+            receiver = self.receiver_value(job.node, job.owner) if index == 0 else None
             if receiver is not None and param in (*params.posonly_params, *params.params):
                 self.env[name] = receiver
                 continue

@@ -122,7 +122,9 @@ def _rest(reach: Reach) -> tuple[Result, str, bool, Use | None]:
 
 
 # -- methods called through an instance in another module (see analysis/classes.py) ----
-def canonical_callee(name: str, classes: frozenset[str], instances: dict[str, str]) -> tuple[str, int]:
+def canonical_callee(
+    name: str, classes: frozenset[str], instances: dict[str, str]
+) -> tuple[str, int]:
     """A method as another module names it: (`svc.Generator.generate`, 1) for
     `svc.Generator().generate` or `svc.generator.generate` (an instance); 1 = `self` given."""
     owner, dot, attr = name.rpartition(".")
@@ -133,7 +135,9 @@ def canonical_callee(name: str, classes: frozenset[str], instances: dict[str, st
     return name, 0
 
 
-def canonical_use(use: Use, classes: frozenset[str], instances: dict[str, str], statics: frozenset[str]) -> Use:
+def canonical_use(
+    use: Use, classes: frozenset[str], instances: dict[str, str], statics: frozenset[str]
+) -> Use:
     """`use` with the methods it names through an instance named as the method itself."""
     source = use.result.source
     if source.kind == "return":
@@ -142,7 +146,10 @@ def canonical_use(use: Use, classes: frozenset[str], instances: dict[str, str], 
             use = replace(use, result=replace(use.result, source=Source("return", name)))
     if use.category is Category.PASSED:
         callee, _, param = use.target.rpartition(":")
-        name, offset = (f"{callee}.__init__", 1) if callee in classes else canonical_callee(callee, classes, instances)
+        if callee in classes:  # `Class(...)` passes its arguments to `__init__`
+            name, offset = f"{callee}.__init__", 1
+        else:
+            name, offset = canonical_callee(callee, classes, instances)
         offset = 0 if name in statics else offset
         if name != callee:
             param = f"#{int(param[1:]) + offset}" if param.startswith("#") else param

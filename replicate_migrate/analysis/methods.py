@@ -62,7 +62,9 @@ def returns_of(function: cst.FunctionDef) -> Iterator[cst.BaseExpression]:
             yield statement.value
 
 
-def attribute_stores(method: cst.FunctionDef, receiver: str) -> Iterator[tuple[str, cst.BaseExpression]]:
+def attribute_stores(
+    method: cst.FunctionDef, receiver: str
+) -> Iterator[tuple[str, cst.BaseExpression]]:
     """`self.attr = value` anywhere in the method's body, as (attr, value)."""
     for statement in _statements(method.body):
         if isinstance(statement, cst.Assign):
@@ -79,4 +81,8 @@ def attribute_stores(method: cst.FunctionDef, receiver: str) -> Iterator[tuple[s
 
 
 def _is_attribute_of(target: cst.BaseExpression, name: str) -> bool:
-    return isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == name
+    return (
+        isinstance(target, cst.Attribute)
+        and isinstance(target.value, cst.Name)
+        and target.value.value == name
+    )

@@ -97,7 +97,12 @@ class Demand:
         exported: dict[str, set[str]] = {}  # function name -> modules defining one
         classes = {name for module in facts for name in module.classes}
         # A getter of `self.last = replicate.run(...)` returns a result too.
-        stored = {u.target for m in facts for u in m.uses if u.category is Category.STORED and u.result.source.kind == "call"}
+        stored = {
+            u.target
+            for m in facts
+            for u in m.uses
+            if u.category is Category.STORED and u.result.source.kind == "call"
+        }
         for module in facts:
             for use in module.uses:
                 source = use.result.source

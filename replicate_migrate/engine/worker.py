@@ -40,7 +40,7 @@ class _Parsed:
     rec: Recorder
     facts: ModuleFacts
     notebook: NotebookSource | None = None
-    known: frozenset[tuple[str, str]] = frozenset()  # the clients of other modules it was analysed with
+    known: frozenset[tuple[str, str]] = frozenset()  # other modules' clients it was analysed with
 
 
 @dataclass
@@ -93,7 +93,12 @@ class Worker:
         return self._analyse(parsed.job, parsed.text, sliced, parsed.notebook, known)
 
     def _analyse(
-        self, job: Job, text: str, sliced: Sliced, notebook: NotebookSource | None, known: frozenset[tuple[str, str]]
+        self,
+        job: Job,
+        text: str,
+        sliced: Sliced,
+        notebook: NotebookSource | None,
+        known: frozenset[tuple[str, str]],
     ) -> _Parsed:
         facts, rec = analyze_module(
             sliced.module(), job.path, job.module_name, self.project_roots, text,

@@ -36,7 +36,7 @@ class Program:
     needs: tuple[str, ...] = field(default=())  # words the run's findings must say
 
 
-UPSCALER_CLASS = '''import replicate
+UPSCALER_CLASS = """import replicate
 
 
 class Upscaler:
@@ -45,32 +45,32 @@ class Upscaler:
 
     def upscale(self, image_url: str):
         return self.client.run("nightmareai/real-esrgan", input={"image": image_url})
-'''
+"""
 
 PROGRAMS = {
     "method_wrapper_called_from_other_module_url": Program(
         files={
             "svc.py": UPSCALER_CLASS,
-            "main.py": '''from svc import Upscaler
+            "main.py": """from svc import Upscaler
 
 upscaler = Upscaler("r8_test")
 out = upscaler.upscale("https://example.com/small.png")
 print(out.startswith("https://"), out)
-''',
+""",
         },
-        expected={"svc.py": UPSCALER_CLASS.replace('image_url})\n', 'image_url}).url\n')},
+        expected={"svc.py": UPSCALER_CLASS.replace("image_url})\n", "image_url}).url\n")},
         models=UPSCALER,
     ),
     "method_wrapper_caller_in_other_module_reads_file_output": Program(
         files={
             "svc.py": UPSCALER_CLASS,
-            "main.py": '''import svc
+            "main.py": """import svc
 
 out = svc.Upscaler("r8_test").upscale("https://example.com/small.png")
 with open("big.png", "wb") as f:
     f.write(out.read())
 print(out.url)
-''',
+""",
         },
         expected={},
         models=UPSCALER,
@@ -79,7 +79,7 @@ print(out.url)
     ),
     "instance_created_in_other_module": Program(
         files={
-            "painting.py": '''import replicate
+            "painting.py": """import replicate
 
 
 class Painter:
@@ -91,13 +91,13 @@ class Painter:
 
 
 painter = Painter("black-forest-labs/flux-schnell")
-''',
-            "main.py": '''from painting import painter
+""",
+            "main.py": """from painting import painter
 
 images = painter.paint("a red fox")
 with open("fox.webp", "wb") as f:
     f.write(images[0].read())
-''',
+""",
         },
         expected={},
         models=FLUX,
@@ -105,36 +105,36 @@ with open("fox.webp", "wb") as f:
     ),
     "client_imported_from_settings_module": Program(
         files={
-            "settings.py": '''import os
+            "settings.py": """import os
 
 import replicate
 
 client = replicate.Client(api_token=os.environ.get("APP_TOKEN", "r8_test"))
-''',
-            "main.py": '''from settings import client
+""",
+            "main.py": """from settings import client
 
 output = client.run("nightmareai/real-esrgan", input={"image": "https://example.com/a.png"})
 print(output.split("/")[-1])
-''',
+""",
         },
         expected={
-            "main.py": '''from settings import client
+            "main.py": """from settings import client
 
 output = client.run("nightmareai/real-esrgan", input={"image": "https://example.com/a.png"})
 print(output.url.split("/")[-1])
-''',
+""",
         },
         models=UPSCALER,
     ),
     "client_made_by_factory_in_other_module": Program(
         files={
-            "clients.py": '''import replicate
+            "clients.py": """import replicate
 
 
 def make_client(token: str | None = None):
     return replicate.Client(api_token=token) if token else replicate
-''',
-            "main.py": '''import json
+""",
+            "main.py": """import json
 
 from clients import make_client
 
@@ -149,10 +149,10 @@ class Gallery:
 
 
 print(Gallery().render("a lighthouse"))
-''',
+""",
         },
         expected={
-            "main.py": '''import json
+            "main.py": """import json
 
 from clients import make_client
 
@@ -167,7 +167,7 @@ class Gallery:
 
 
 print(Gallery().render("a lighthouse"))
-''',
+""",
         },
         models=FLUX,
     ),
@@ -224,14 +224,18 @@ def test_same_behaviour_before_and_after(name: str, tmp_path: Path) -> None:
     before = run_program(source, scenario, program.semantics, tmp_path / "run-before")
     after = run_program(migrated, scenario, "1.0", tmp_path / "run-after")
     assert before.exception is None, before.stderr
-    assert (after.stdout, after.files, after.exception) == (before.stdout, before.files, before.exception), after.stderr
+    assert (after.stdout, after.files, after.exception) == (
+        before.stdout,
+        before.files,
+        before.exception,
+    ), after.stderr
     if program.expected:  # the migration is needed: unmigrated, the input breaks under 1.0
         unmigrated = run_program(source, scenario, "1.0", tmp_path / "run-unmigrated")
         assert unmigrated.exception is not None
 
 
 def test_url_at_a_return_is_not_planned_when_a_caller_reads_the_file_output() -> None:
-    source = '''import replicate
+    source = """import replicate
 
 
 def upscale(image):
@@ -244,7 +248,7 @@ def save(image):
 
 def check(image):
     return upscale(image).startswith("https")
-'''
+"""
     facts, _ = analyze_module(cst.parse_module(source), "app.py", "app", frozenset({"app"}))
     model = ModelFacts(OutputKind.FILE, source="catalog")
     decision = decide(facts.calls[0], model, Links([facts]), Strategy.AUTO)
