@@ -45,15 +45,36 @@ def receiver_of(node: cst.FunctionDef) -> str | None:
     return positional[0].name.value if positional else None
 
 
-def _statements(node: cst.CSTNode) -> Iterator[cst.BaseSmallStatement]:
-    """The small statements of a body, nested blocks included, nested scopes excluded."""
-    for child in node.children:
-        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-            continue
-        if isinstance(child, cst.BaseSmallStatement):
-            yield child
-        else:
-            yield from _statements(child)
+_BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+def _statements(suite: cst.BaseSuite) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements of a body, nested blocks included, nested scopes excluded.
+
+    Walked through the blocks' own fields: `node.children` rebuilds each node's
+    child list, which costs more than the rest of a class's analysis.
+    """
+    if isinstance(suite, cst.SimpleStatementSuite):
+        yield from suite.body
+        return
+    if not isinstance(suite, cst.IndentedBlock):
+        return
+    for statement in suite.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield from statement.body
+        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            yield from _blocks(statement)
+
+
+def _blocks(node: cst.CSTNode) -> Iterator[cst.BaseSmallStatement]:
+    """The statements of a compound statement's blocks (`elif`, `else`, `except`... too)."""
+    for name in _BLOCKS:
+        part = getattr(node, name, None)
+        for item in part if isinstance(part, (tuple, list)) else (part,):
+            if isinstance(item, cst.BaseSuite):
+                yield from _statements(item)
+            elif isinstance(item, cst.CSTNode):
+                yield from _blocks(item)
 
 
 def returns_of(function: cst.FunctionDef) -> Iterator[cst.BaseExpression]:
