@@ -96,6 +96,7 @@ class ClassEvaluator(CallEvaluator):
         self.data_attrs: dict[str, set[str]] = {}  # class -> attributes holding plain values
         self.bases: dict[str, list[str]] = {}
         self.inits: dict[str, cst.FunctionDef] = {}
+        self.foreign_bases: dict[str, list[str]] = {}  # bases in other project modules
 
     def classdef(self, node: cst.ClassDef) -> None:
         qualname = f"{self.scope or self.rec.module_name}.{node.name.value}"
@@ -103,9 +104,11 @@ class ClassEvaluator(CallEvaluator):
         self.class_attrs[qualname] = attrs
         self.data_attrs[qualname] = set()
         self.rec.classes.append(qualname)
-        self.bases[qualname] = [
-            v.qualname for b in node.bases for v in self.peek(b.value) if isinstance(v, Class)
-        ]
+        bases = {v for b in node.bases for v in self.peek(b.value)}
+        self.bases[qualname] = [v.qualname for v in bases if isinstance(v, Class)]
+        self.foreign_bases[qualname] = sorted(
+            v.name for v in bases if isinstance(v, Qual) and self.is_project(v.name)
+        )
         methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
         for method in methods:
             name = f"{qualname}.{method.name.value}"
@@ -202,6 +205,10 @@ class ClassEvaluator(CallEvaluator):
                 return self.method_value(function, isinstance(owner, Instance))
             if attr in self.data_attrs.get(cls, ()) and isinstance(owner, Instance):
                 return frozenset({Result(Source("attr", f"{cls}.{attr}"))})
+        for cls in self.mro(owner.qualname):
+            for base in self.foreign_bases.get(cls, ()):
+                if isinstance(owner, Instance):  # linked by name, as for `base().attr`
+                    return frozenset({Qual(f"{base}().{attr}")})
         return NOTHING
 
     def method_value(self, function: Function, through_instance: bool) -> Values:
@@ -316,4 +323,9 @@ class ClassEvaluator(CallEvaluator):
                 out |= self.factories.get(value.qualname, frozenset())
             elif isinstance(value, Class):
                 out.add(Instance(value.qualname))
+            elif isinstance(value, Qual) and self.is_project(value.name):
+                out.add(Qual(f"{value.name}()"))  # as qual_call: an instance, if a class
         return frozenset(out) or NOTHING
+
+    def is_project(self, name: str) -> bool:
+        return name.split(".", 1)[0] in self.project_roots
