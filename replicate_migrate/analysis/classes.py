@@ -9,13 +9,10 @@ read of that attribute; code the run does not see may read it too, so it also es
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import replace
 
 import libcst as cst
 
-from replicate_migrate.analysis.calls import CallEvaluator
 from replicate_migrate.analysis.expressions import NOTHING, Env, results_of
 from replicate_migrate.analysis.methods import (
     CLASSMETHOD,
@@ -24,21 +21,18 @@ from replicate_migrate.analysis.methods import (
     STATIC,
     attribute_stores,
     method_kind,
+    objects_of,
     receiver_of,
     returns_of,
 )
+from replicate_migrate.analysis.peek import PeekEvaluator
 from replicate_migrate.analysis.recorder import Recorder
-from replicate_migrate.analysis.semantics import CLIENT_CLASSES
 from replicate_migrate.analysis.values import (
-    CLIENT,
-    FACTORY,
-    OPAQUE,
     Category,
     Class,
     Function,
     Instance,
     Qual,
-    Replicate,
     Result,
     Source,
     Value,
@@ -48,51 +42,12 @@ from replicate_migrate.analysis.values import (
 _MAX_BASES = 16  # how deep a chain of project base classes is followed
 
 
-def objects_of(values: Values) -> Values:
-    """The replicate objects, classes and instances among these values (no results)."""
-    return frozenset(v for v in values if not isinstance(v, (Result, type(OPAQUE))))
-
-
-def module_instances(env: Env, module_name: str) -> tuple[tuple[str, str], ...]:
-    """Module-level names bound to one instance of a project class, for other modules."""
-    out = []
-    for name, values in sorted(env.items()):
-        classes = {v.qualname for v in values if isinstance(v, Instance)}
-        if len(classes) == 1 and len(values) == 1:
-            out.append((f"{module_name}.{name}", classes.pop()))
-    return tuple(out)
-
-
-def is_client(values: Values) -> bool:
-    """A client, or the replicate module where one may be used (`Client() if t else replicate`)."""
-    return Replicate("client") in values and all(
-        v == Replicate("client") or v == Qual("replicate") for v in values
-    )
-
-
-def module_exports(
-    env: Env, factories: dict[str, Values], module_name: str
-) -> tuple[tuple[str, str], ...]:
-    """Module-level clients and client factories, for the modules that import them."""
-    out = [
-        (f"{module_name}.{name}", CLIENT)
-        for name, values in sorted(env.items())
-        if is_client(values)
-    ]
-    prefix = f"{module_name}."
-    for qualname, made in sorted(factories.items()):
-        if qualname.startswith(prefix) and "." not in qualname[len(prefix) :] and is_client(made):
-            out.append((qualname, FACTORY))
-    return tuple(out)
-
-
-class ClassEvaluator(CallEvaluator):
+class ClassEvaluator(PeekEvaluator):
     """Classes, instances and client factories, for the statement walker."""
 
     def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
         super().__init__(rec, project_roots)
         self.method_kinds: dict[str, str] = {}
-        self.factories: dict[str, Values] = {}  # qualname -> the objects it returns
         self.data_attrs: dict[str, set[str]] = {}  # class -> attributes holding plain values
         self.bases: dict[str, list[str]] = {}
         self.inits: dict[str, cst.FunctionDef] = {}
@@ -142,7 +97,7 @@ class ClassEvaluator(CallEvaluator):
         receiver = receiver_of(method)
         if receiver is None or method_kind(method) != METHOD:
             return
-        with self.receiving(receiver, Instance(owner)):
+        with self.receiving(method, receiver, Instance(owner)):
             for attr, value in attribute_stores(method, receiver):
                 found = objects_of(self.peek(value))
                 if found:
@@ -155,23 +110,12 @@ class ClassEvaluator(CallEvaluator):
         receiver = receiver_of(function) if owner else None
         kind = self.method_kinds.get(qualname, METHOD)
         this: Value = Class(owner) if kind == CLASSMETHOD else Instance(owner)
-        with self.receiving(receiver, this):
+        with self.receiving(function, receiver, this):
             made: set[Value] = set()
             for value in returns_of(function):
                 made |= objects_of(self.peek(value))
         if made:
             self.factories[qualname] = frozenset(made)
-
-    @contextlib.contextmanager
-    def receiving(self, receiver: str | None, this: Value) -> Iterator[None]:
-        """While peeking into a method: its receiver name holds `this`."""
-        saved = self.env
-        if receiver is not None:
-            self.env = {**saved, receiver: frozenset({this})}
-        try:
-            yield
-        finally:
-            self.env = saved
 
     def define(self, node: cst.FunctionDef, owner: str = "") -> None:
         raise NotImplementedError  # the statement walker's
@@ -287,45 +231,3 @@ class ClassEvaluator(CallEvaluator):
                 f"stored on .{attr}, readable outside the class",
                 self.scope,
             )
-
-    def peek(self, node: cst.BaseExpression) -> Values:
-        """The objects an expression gives (clients, classes, instances), recording nothing."""
-        if isinstance(node, cst.IfExp):
-            return self.peek(node.body) | self.peek(node.orelse)
-        if isinstance(node, cst.BooleanOperation):
-            return self.peek(node.left) | self.peek(node.right)
-        if isinstance(node, cst.Name):
-            return self.lookup(node.value)
-        if isinstance(node, cst.Attribute):
-            base = self.peek(node.value)
-            return frozenset(
-                v for value in base for v in self.peek_attribute(value, node.attr.value)
-            )
-        if isinstance(node, cst.Call):
-            return self.peek_call(self.peek(node.func))
-        return NOTHING
-
-    def peek_attribute(self, value: Value, attr: str) -> Values:
-        if isinstance(value, Qual):
-            return self.qual_attribute(value.name, attr)
-        if isinstance(value, (Instance, Class)):
-            return self.member(value, attr)
-        return NOTHING
-
-    def peek_call(self, callee: Values) -> Values:
-        out: set[Value] = set()
-        for value in callee:
-            if isinstance(value, Qual) and (
-                value.name in CLIENT_CLASSES or self.known.get(value.name) == FACTORY
-            ):
-                out.add(Replicate("client"))
-            elif isinstance(value, Function):
-                out |= self.factories.get(value.qualname, frozenset())
-            elif isinstance(value, Class):
-                out.add(Instance(value.qualname))
-            elif isinstance(value, Qual) and self.is_project(value.name):
-                out.add(Qual(f"{value.name}()"))  # as qual_call: an instance, if a class
-        return frozenset(out) or NOTHING
-
-    def is_project(self, name: str) -> bool:
-        return name.split(".", 1)[0] in self.project_roots

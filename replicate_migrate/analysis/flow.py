@@ -327,7 +327,8 @@ class FlowWalker(ClassEvaluator):
             if receiver is not None and param in (*params.posonly_params, *params.params):
                 self.env[name] = receiver
                 continue
-            self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))})
+            typed = self.annotated(param) - NOTHING  # `client: replicate.Client`
+            self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))}) | typed
             default = param.default
             if isinstance(default, cst.SimpleString) and isinstance(default.evaluated_value, str):
                 self.consts[name] = default.evaluated_value

@@ -1,11 +1,25 @@
 """What a class's methods say, read from the CST alone: their kind (from decorators),
-their receiver (`self`, `cls`), what they return, and what they store on `self`."""
+their receiver (`self`, `cls`), what they return, and what they store on `self`; and
+what a module offers the others (instances, clients, client factories)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import libcst as cst
+
+from replicate_migrate.analysis.values import (
+    CLIENT,
+    FACTORY,
+    OPAQUE,
+    Instance,
+    Qual,
+    Replicate,
+    Result,
+    Values,
+)
+
+Env = dict[str, Values]
 
 METHOD, STATIC, CLASSMETHOD, PROPERTY = "method", "static", "classmethod", "property"
 _DECORATOR_KINDS = {
@@ -21,7 +35,7 @@ def method_kind(node: cst.FunctionDef) -> str:
     """What the first parameter of a method is bound to, from its decorators."""
     for decorator in node.decorators:
         expression = decorator.decorator
-        name = _dotted(expression.func if isinstance(expression, cst.Call) else expression)
+        name = dotted(expression.func if isinstance(expression, cst.Call) else expression)
         if name in _DECORATOR_KINDS:
             return _DECORATOR_KINDS[name]
         if name.endswith((".setter", ".deleter", ".getter")):  # `@image.setter`: still the property
@@ -29,11 +43,11 @@ def method_kind(node: cst.FunctionDef) -> str:
     return METHOD
 
 
-def _dotted(node: cst.BaseExpression) -> str:
+def dotted(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
+        return f"{dotted(node.value)}.{node.attr.value}"
     return ""
 
 
@@ -107,3 +121,41 @@ def _is_attribute_of(target: cst.BaseExpression, name: str) -> bool:
         and isinstance(target.value, cst.Name)
         and target.value.value == name
     )
+
+
+def objects_of(values: Values) -> Values:
+    """The replicate objects, classes and instances among these values (no results)."""
+    return frozenset(v for v in values if not isinstance(v, (Result, type(OPAQUE))))
+
+
+def module_instances(env: Env, module_name: str) -> tuple[tuple[str, str], ...]:
+    """Module-level names bound to one instance of a project class, for other modules."""
+    out = []
+    for name, values in sorted(env.items()):
+        classes = {v.qualname for v in values if isinstance(v, Instance)}
+        if len(classes) == 1 and len(values) == 1:
+            out.append((f"{module_name}.{name}", classes.pop()))
+    return tuple(out)
+
+
+def is_client(values: Values) -> bool:
+    """A client, or the replicate module where one may be used (`Client() if t else replicate`)."""
+    return Replicate("client") in values and all(
+        v == Replicate("client") or v == Qual("replicate") for v in values
+    )
+
+
+def module_exports(
+    env: Env, factories: dict[str, Values], module_name: str
+) -> tuple[tuple[str, str], ...]:
+    """Module-level clients and client factories, for the modules that import them."""
+    out = [
+        (f"{module_name}.{name}", CLIENT)
+        for name, values in sorted(env.items())
+        if is_client(values)
+    ]
+    prefix = f"{module_name}."
+    for qualname, made in sorted(factories.items()):
+        if qualname.startswith(prefix) and "." not in qualname[len(prefix) :] and is_client(made):
+            out.append((qualname, FACTORY))
+    return tuple(out)
