@@ -73,6 +73,7 @@ class ClassEvaluator(PeekEvaluator):
                 self.inits[qualname] = method
             if self.method_kinds[name] == STATIC:  # no `self`, even through an instance
                 self.rec.functions[name] = replace(self.rec.functions[name], static=True)
+        self.env[node.name.value] = frozenset({Class(qualname)})  # methods may name it
         self.class_level_attributes(node, attrs)
         for _ in range(2):  # a method may use a factory method defined after it
             for method in methods:
@@ -84,13 +85,16 @@ class ClassEvaluator(PeekEvaluator):
     def class_level_attributes(self, node: cst.ClassDef, attrs: Env) -> None:
         """`client = replicate.Client()` in the class body."""
         for statement in node.body.body:
-            if isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                        target = small.targets[0].target
-                        found = objects_of(self.peek(small.value))
-                        if isinstance(target, cst.Name) and found:
-                            attrs[target.value] = found
+            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target, value = small.targets[0].target, small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    target, value = small.target, small.value  # `client: Client = Client()`
+                else:
+                    continue
+                found = objects_of(self.peek(value))
+                if isinstance(target, cst.Name) and found:
+                    attrs[target.value] = found
 
     def collect_attributes(self, method: cst.FunctionDef, owner: str, attrs: Env) -> None:
         """Client objects kept on `self` (in any method, conditionally or not)."""
