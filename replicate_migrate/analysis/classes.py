@@ -73,14 +73,13 @@ class ClassEvaluator(PeekEvaluator):
                 self.inits[qualname] = method
             if self.method_kinds[name] == STATIC:  # no `self`, even through an instance
                 self.rec.functions[name] = replace(self.rec.functions[name], static=True)
-        self.env[node.name.value] = frozenset({Class(qualname)})  # methods may name it
+        self.env[node.name.value] = frozenset({Class(qualname)})  # before: methods may name it
         self.class_level_attributes(node, attrs)
         for _ in range(2):  # a method may use a factory method defined after it
             for method in methods:
                 self.collect_attributes(method, qualname, attrs)
             for method in methods:
                 self.collect_factory(method, f"{qualname}.{method.name.value}", qualname)
-        self.env[node.name.value] = frozenset({Class(qualname)})
 
     def class_level_attributes(self, node: cst.ClassDef, attrs: Env) -> None:
         """`client = replicate.Client()` in the class body."""

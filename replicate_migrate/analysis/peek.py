@@ -26,6 +26,8 @@ from replicate_migrate.analysis.values import (
 
 
 class PeekEvaluator(CallEvaluator):
+    """Peeking for the class walker: what attributes and factories hold, before any walk."""
+
     def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
         super().__init__(rec, project_roots)
         self.factories: dict[str, Values] = {}  # qualname -> the objects it returns

@@ -242,9 +242,9 @@ def _write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def _migrate(root: Path) -> tuple[dict[str, str], str]:
+def _migrate(root: Path, jobs: int = 1) -> tuple[dict[str, str], str]:
     """The folder's files after the run, and every finding's message."""
-    outcome = migrate_paths([root], Options(jobs=1))
+    outcome = migrate_paths([root], Options(jobs=jobs))
     out = {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*.py")}
     messages = []
     for result in outcome.results:
@@ -259,10 +259,11 @@ def _scenario(program: Program) -> Scenario:
     return Scenario.from_dict({"models": program.models, "files": FILES})
 
 
+@pytest.mark.parametrize("jobs", [1, 2])  # in process, and in workers that exchange facts
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_rewrite_equals_expected(name: str, tmp_path: Path) -> None:
+def test_rewrite_equals_expected(name: str, jobs: int, tmp_path: Path) -> None:
     program = PROGRAMS[name]
-    migrated, messages = _migrate(_write(tmp_path, program.files))
+    migrated, messages = _migrate(_write(tmp_path, program.files), jobs)
     assert migrated == {**program.files, **program.expected}
     for words in program.needs:
         assert words in messages
