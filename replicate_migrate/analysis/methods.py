@@ -128,13 +128,18 @@ def objects_of(values: Values) -> Values:
     return frozenset(v for v in values if not isinstance(v, (Result, type(OPAQUE))))
 
 
-def module_instances(env: Env, module_name: str) -> tuple[tuple[str, str], ...]:
-    """Module-level names bound to one instance of a project class, for other modules."""
+def module_instances(
+    env: Env, factories: dict[str, Values], module_name: str
+) -> tuple[tuple[str, str], ...]:
+    """Module-level names bound to one instance of a project class, and functions
+    returning one (`make_generator()`), as other modules name them."""
+    named = [(f"{module_name}.{name}", values) for name, values in sorted(env.items())]
+    made = [(f"{qualname}()", values) for qualname, values in sorted(factories.items())]
     out = []
-    for name, values in sorted(env.items()):
+    for name, values in named + made:
         classes = {v.qualname for v in values if isinstance(v, Instance)}
         if len(classes) == 1 and len(values) == 1:
-            out.append((f"{module_name}.{name}", classes.pop()))
+            out.append((name, classes.pop()))
     return tuple(out)
 
 

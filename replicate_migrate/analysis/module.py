@@ -120,7 +120,7 @@ def analyze_module(
         uses=tuple(rec.uses.values()),
         functions=tuple(rec.functions.values()),
         classes=tuple(rec.classes),
-        instances=module_instances(walker.module_env, module_name),
+        instances=module_instances(walker.module_env, walker.factories, module_name),
         exports=module_exports(walker.module_env, walker.factories, module_name),
     )
     return facts, rec

@@ -170,7 +170,7 @@ class ModuleFacts:
     uses: tuple[Use, ...]
     functions: tuple[Function, ...]
     classes: tuple[str, ...] = ()  # qualnames of the classes it defines
-    # Module-level names bound to one instance of a class: ("svc.generator", "svc.Generator").
+    # Names of one instance of a class: ("svc.generator", "svc.Generator"), ("svc.make()", ...).
     instances: tuple[tuple[str, str], ...] = ()
     # Module-level names other modules may import as a client: ("settings.client", CLIENT)
     # or a function returning one: ("clients.make_client", FACTORY).

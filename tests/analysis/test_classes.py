@@ -215,6 +215,26 @@ print(Pipeline().name_of("https://example.com/small.png"))
         expected={"svc.py": UPSCALER_CLASS.replace("image_url})\n", "image_url}).url\n")},
         models=UPSCALER,
     ),
+    "instance_made_by_factory_in_other_module": Program(
+        files={
+            "svc.py": UPSCALER_CLASS
+            + """
+
+def make_upscaler() -> Upscaler:
+    return Upscaler("r8_test")
+""",
+            "main.py": """from svc import make_upscaler
+
+image = make_upscaler().upscale("https://example.com/small.png")
+with open("big.png", "wb") as f:
+    f.write(image.read())
+""",
+        },
+        expected={},
+        models=UPSCALER,
+        semantics="1.0",
+        needs=("already uses the FileOutput API",),
+    ),
     "method_wrapper_without_callers_opt_out": Program(
         files={
             "svc.py": UPSCALER_CLASS,
