@@ -44,6 +44,7 @@ class Demand:
         self.asked = {job.path: (job.taint, job.provide) for job in first}
         self.scanned: set[str] = set()  # returning functions already looked for
         self.exports: dict[str, str] = {}  # clients and client factories other modules may import
+        self.known_of: dict[str, int] = {}  # how many exports a file was last analysed with
         self.index: dict[bytes, list[int]] | None = None  # word -> candidates saying it
 
     def follow(self, facts: list[ModuleFacts]) -> list[Job]:
@@ -69,10 +70,13 @@ class Demand:
         jobs = []
         for path, (taint, provide) in sorted(wanted.items()):
             old_taint, old_provide = self.asked.get(path, (frozenset(), frozenset()))
-            if taint <= old_taint and provide <= old_provide:
+            # Clients exported since it was analysed may make new call sites appear in it.
+            known_then = self.known_of.get(path, 0)
+            if taint <= old_taint and provide <= old_provide and known_then == len(self.exports):
                 continue
             fresh = path not in self.asked  # else the worker holding it has its bytes
             self.asked[path] = (old_taint | taint, old_provide | provide)
+            self.known_of[path] = len(self.exports)
             jobs.append(Job(path, self.names[path], data[path] if fresh else b"",
                             frozenset(taint), frozenset(provide), consumer=True,
                             known=frozenset(self.exports.items())))
