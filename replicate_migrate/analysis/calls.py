@@ -15,10 +15,12 @@ from replicate_migrate.analysis.expressions import (
     string_value,
 )
 from replicate_migrate.analysis.values import (
+    FACTORY,
     ITEM,
     OPAQUE,
     WRAP,
     Category,
+    Class,
     Function,
     Pending,
     Qual,
@@ -89,7 +91,10 @@ class CallEvaluator(Evaluator):
             return self.qual_call(node, quals[0])
         functions = [v for v in callee if isinstance(v, Function)]
         if functions:
-            return self.project_call(node, functions[0].qualname, functions[0])
+            return self.call_function(node, functions[0])
+        classes = [v for v in callee if isinstance(v, Class)]
+        if classes:
+            return self.instantiate(node, classes[0])
         pending = [v for v in callee if isinstance(v, Pending)]
         if pending and isinstance(func, cst.Attribute) and func.attr.value == "result":
             return frozenset({p.result for p in pending})
@@ -164,7 +169,7 @@ class CallEvaluator(Evaluator):
 
     # -- other callees ---------------------------------------------------------------
     def qual_call(self, node: cst.Call, name: str) -> Values:
-        if name in sem.CLIENT_CLASSES:
+        if name in sem.CLIENT_CLASSES or self.known.get(name) == FACTORY:
             self.eval_args(node, None)
             return frozenset({Replicate("client")})
         forwarded = self.forwarded(node, name)
@@ -182,7 +187,8 @@ class CallEvaluator(Evaluator):
             values = self.iterate(node.args[0].value)
             return values if name == "builtins.next" else step_all(values, WRAP)
         if name.split(".", 1)[0] in self.project_roots:
-            return self.project_call(node, name, None)
+            # `Qual("svc.Generator()")`: an instance, if it is a class (linked by name later).
+            return self.project_call(node, name, None) | {Qual(f"{name}()")}
         for position, arg in enumerate(node.args):
             keyword = arg.keyword.value if arg.keyword else None
             category = sem.classify_call_argument(name, None if keyword else position, keyword)
@@ -229,16 +235,25 @@ class CallEvaluator(Evaluator):
             return frozenset(out)
         return frozenset()
 
+    def call_function(self, node: cst.Call, function: Function) -> Values:
+        return self.project_call(node, function.qualname, function)
+
+    def instantiate(self, node: cst.Call, cls: Class) -> Values:
+        self.eval_args(node, Category.ESCAPES, f"{cls.qualname}()")
+        return NOTHING
+
     def project_call(self, node: cst.Call, qualname: str, function: Function | None) -> Values:
         """A function of the project: arguments flow into its parameters."""
+        offset = 1 if function is not None and function.bound else 0  # `self` is given
+        params = function.params[offset:] if function is not None else ()
         for position, arg in enumerate(node.args):
             values = self.eval(arg.value)
             if arg.star:
                 self.use(arg.value, values, Category.ESCAPES, "passed with *")
                 continue
-            param = arg.keyword.value if arg.keyword else f"#{position}"
-            if function is not None and not arg.keyword and position < len(function.params):
-                param = function.params[position]
+            param = arg.keyword.value if arg.keyword else f"#{position + offset}"
+            if not arg.keyword and position < len(params):
+                param = params[position]
             if function is not None and param in function.str_params:
                 self.use(arg.value, values, Category.NEEDS_STR, f"parameter {param}: str")
                 continue

@@ -148,6 +148,8 @@ def _url_plan(call: CallSite, model: ModelFacts | None, facts: _Facts) -> tuple[
     """Where `.url` makes every use that needs a str get exactly the 0.34 string."""
     # Every node named here (origins, direct uses, entries) is in the call's own module.
     v1_origins = {r.result.origin for r in facts.file_output_uses}
+    # `.url` at a return or a store would hand a str to the code that reads the FileOutput too.
+    v1_entries = {r.entry.node for r in facts.file_output_uses if r.linked and r.entry is not None}
     edits: set[tuple[int, str]] = set()
     for reach in facts.bad:
         origin = reach.result.origin
@@ -159,6 +161,8 @@ def _url_plan(call: CallSite, model: ModelFacts | None, facts: _Facts) -> tuple[
             edits.add((reach.use.node, URL))
         elif reach.linked and _is_fixable_entry(reach, model):
             assert reach.entry is not None
+            if reach.entry.node in v1_entries:
+                return None
             edits.add((reach.entry.node, URL))
         else:
             return None

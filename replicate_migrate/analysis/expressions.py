@@ -9,10 +9,12 @@ import libcst as cst
 from replicate_migrate.analysis import semantics as sem
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import (
+    CLIENT,
     ITEM,
     OPAQUE,
     WRAP,
     Category,
+    Class,
     Instance,
     Pending,
     Qual,
@@ -70,6 +72,7 @@ class Evaluator:
         self.module_env = {}
         self.class_attrs = {}
         self.project_roots = project_roots
+        self.known: dict[str, str] = {}  # other modules' CLIENT and FACTORY names (their exports)
         self.scope = ""
         self.env: Env = self.module_env
         self.on_call_site: Callable[[cst.Call, str, str, cst.Arg | None], str] | None = None
@@ -126,19 +129,15 @@ class Evaluator:
             if attr in sem.REPLICATE_METHODS:
                 return frozenset({Replicate("method", attr)})
             return NOTHING
-        if isinstance(value, Instance):
-            attrs = self.class_attrs.get(value.qualname, {})
-            if attr in attrs:
-                return attrs[attr]
-            method = self.rec.functions.get(f"{value.qualname}.{attr}")
-            return frozenset({method}) if method else NOTHING
-        return NOTHING
+        if isinstance(value, (Instance, Class)):
+            return self.member(value, attr)
+        return NOTHING  # a result's attribute use is recorded once, with all `x` holds
 
     def qual_attribute(self, name: str, attr: str) -> Values:
         if name == "replicate" and attr in sem.REPLICATE_METHODS:
             return frozenset({Replicate("method", attr)})
         dotted = f"{name}.{attr}"
-        if dotted in sem.CLIENT_OBJECTS:
+        if dotted in sem.CLIENT_OBJECTS or self.known.get(dotted) == CLIENT:
             return frozenset({Replicate("client")})
         return frozenset({Qual(dotted)})
 
@@ -329,6 +328,9 @@ class Evaluator:
         return NOTHING
 
     # -- provided by the statement walker ----------------------------------------
+    def member(self, owner: Instance | Class, attr: str) -> Values:
+        raise NotImplementedError
+
     def iterate(self, node: cst.BaseExpression) -> Values:
         raise NotImplementedError
 

@@ -12,20 +12,16 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from replicate_migrate.analysis.calls import CallEvaluator
+from replicate_migrate.analysis.classes import ClassEvaluator
 from replicate_migrate.analysis.expressions import NOTHING, Env, results_of, step_all
-from replicate_migrate.analysis.semantics import CLIENT_CLASSES
 from replicate_migrate.analysis.values import (
     ITEM,
     OPAQUE,
     Category,
     Function,
-    Instance,
     Qual,
-    Replicate,
     Result,
     Source,
-    Value,
     Values,
     key_step,
 )
@@ -50,9 +46,6 @@ def merge(a: Env, b: Env) -> Env:
     return out
 
 
-_CLIENTS = frozenset({Replicate("client"), Qual("replicate")})
-
-
 def _captures(pattern: cst.CSTNode) -> list[cst.Name]:
     """The names a `case` pattern binds."""
     names = []
@@ -73,7 +66,7 @@ def dotted_name(node: cst.BaseExpression) -> str:
     return ""
 
 
-class FlowWalker(CallEvaluator):
+class FlowWalker(ClassEvaluator):
     consts: dict[str, str]
     # Names bound here are read where the walk does not follow them: `global`/`nonlocal`
     # names of the function walked, every name of the class body walked (`owner`).
@@ -223,8 +216,7 @@ class FlowWalker(CallEvaluator):
                 else:
                     self.bind(element.value, step_all(values, ITEM), None, local)
         elif isinstance(target, cst.Attribute):
-            self.eval(target.value)
-            self.use(target, values, Category.ESCAPES, f"stored on .{target.attr.value}")
+            self.store_attribute(target, values, source)
         elif isinstance(target, cst.Subscript):
             self.store_item(target, values, source)
         elif isinstance(target, cst.StarredElement):
@@ -387,6 +379,7 @@ class FlowWalker(CallEvaluator):
         self.signature(node.params, node.returns, qualname)
         if not owner:
             self.env[node.name.value] = frozenset({function})
+            self.collect_factory(node, qualname, "")
         # A method's body sees the scope around its class, not the class body.
         env, consts = self.outside if owner else (self.env, self.consts)
         self.deferred.append(Deferred(node, qualname, env, dict(consts), owner, self.rec.top))
@@ -417,10 +410,12 @@ class FlowWalker(CallEvaluator):
         every = (*params.posonly_params, *params.params, *params.kwonly_params)
         for index, param in enumerate(every):
             name = param.name.value
-            if job.owner and index == 0 and param in (*params.posonly_params, *params.params):
-                self.env[name] = frozenset({Instance(job.owner)})
+            receiver = self.receiver_value(job.node, job.owner) if index == 0 else None
+            if receiver is not None and param in (*params.posonly_params, *params.params):
+                self.env[name] = receiver
                 continue
-            self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))})
+            typed = self.annotated(param) - NOTHING  # `client: replicate.Client`
+            self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))}) | typed
             default = param.default
             if isinstance(default, cst.SimpleString) and isinstance(default.evaluated_value, str):
                 self.consts[name] = default.evaluated_value
@@ -432,66 +427,14 @@ class FlowWalker(CallEvaluator):
         finally:
             self.env, self.scope, self.consts, self.declared, self.owner = saved
 
-    def classdef(self, node: cst.ClassDef) -> None:
-        for decorator in node.decorators:
-            self.eval(decorator.decorator)
-        for arg in (*node.bases, *node.keywords):
-            self.use(arg.value, self.eval(arg.value), Category.ESCAPES, "class base")
-        qualname = f"{self.owner or self.scope or self.rec.module_name}.{node.name.value}"
-        attrs: Env = {}
-        self.class_attrs[qualname] = attrs
-        self.class_body(node, qualname)
-        methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
-        for method in methods:
-            self.collect_attributes(method, attrs)
-        self.env[node.name.value] = NOTHING
-
     def class_body(self, node: cst.ClassDef, qualname: str) -> None:
-        """Walk the body in its own namespace: what it binds is read as `A.x` or `self.x`."""
+        """Walk the body in its own namespace: what it binds is read as `A.x` or `self.x`;
+        the methods it defines see the scope around the class."""
         saved = (self.env, self.consts, self.owner, self.outside)
         if not self.owner:  # a class in a class body: its methods see the same outside
             self.outside = (self.env, self.consts)
-        outer = self.env
         self.env, self.consts, self.owner = dict(self.env), dict(self.consts), qualname
         try:
             self.suite(node.body)
-            # `client = replicate.Client()` is read as `self.client`. (A function kept
-            # there would become a bound method: only clients and the module are kept.)
-            for name, values in self.env.items():
-                if values is not outer.get(name) and values & _CLIENTS:
-                    self.class_attrs[qualname][name] = values
         finally:
             self.env, self.consts, self.owner, self.outside = saved
-
-    def collect_attributes(self, method: cst.FunctionDef, attrs: Env) -> None:
-        """`self.client = replicate.Client()`: client objects kept on an attribute."""
-        for statement in method.body.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                if not isinstance(small, cst.Assign) or len(small.targets) != 1:
-                    continue
-                target = small.targets[0].target
-                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
-                    values = self.peek(small.value)
-                    if any(not isinstance(v, (Result, type(OPAQUE))) for v in values):
-                        attrs[target.attr.value] = values
-
-    def peek(self, node: cst.BaseExpression) -> Values:
-        """Evaluate a replicate object expression without recording anything."""
-        name = dotted_name(node.func if isinstance(node, cst.Call) else node)
-        if not name:
-            return NOTHING
-        head, _, rest = name.partition(".")
-        values: Values = self.lookup(head)
-        for part in rest.split(".") if rest else []:
-            values = frozenset(v for value in values for v in self.peek_attribute(value, part))
-        if isinstance(node, cst.Call):
-            names = {v.name for v in values if isinstance(v, Qual)}
-            return frozenset({Replicate("client")}) if names & CLIENT_CLASSES else NOTHING
-        return values
-
-    def peek_attribute(self, value: Value, attr: str) -> Values:
-        if isinstance(value, Qual):
-            return self.qual_attribute(value.name, attr)
-        return NOTHING

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from replicate_migrate.analysis.values import (
     WRAP,
@@ -17,6 +17,7 @@ from replicate_migrate.analysis.values import (
 )
 
 MAX_DEPTH = 8
+_LINKED = (Category.RETURNED, Category.PASSED, Category.STORED)
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,13 @@ class Links:
         self.functions: dict[str, Function] = {}
         # Functions a result was passed to that no module in the run defines (so far).
         self.unresolved: set[str] = set()
+        classes = frozenset(c for module in facts for c in module.classes)
+        instances = {name: cls for module in facts for name, cls in module.instances}
+        statics = frozenset(f.qualname for module in facts for f in module.functions if f.static)
         for module in facts:
             for use in module.uses:
+                if classes:
+                    use = canonical_use(use, classes, instances, statics)
                 self.uses[use.result.source].append((use, module.module_name))
             for function in module.functions:
                 self.functions[function.qualname] = function
@@ -64,7 +70,7 @@ class Links:
             if linked and use.result.path and use.result.path[-1] != WRAP:
                 result = Result(result.source, result.path, None)
             reach = Reach(use, result, module, linked, entry if linked else use)
-            if use.category in (Category.RETURNED, Category.PASSED):
+            if use.category in _LINKED:
                 yield from self._follow(reach, depth, seen | {source})
             else:
                 yield reach
@@ -82,12 +88,14 @@ class Links:
             yield Reach(target, *_rest(reach))
             return
         if not self.uses.get(target):
-            if target.kind == "return":
+            if target.kind in ("return", "attr"):
                 yield Reach(_escaped(use, "no caller in the run uses it"), *_rest(reach))
             return
         yield from self._reach(target, reach.result, reach.entry, depth + 1, seen)
 
     def _target(self, use: Use) -> Source | Use | None:
+        if use.category is Category.STORED:
+            return Source("attr", use.target)
         if use.category is Category.RETURNED:
             return Source("return", use.target) if use.target in self.functions else None
         qualname, _, param = use.target.rpartition(":")
@@ -111,3 +119,39 @@ def _escaped(use: Use, why: str) -> Use:
 
 def _rest(reach: Reach) -> tuple[Result, str, bool, Use | None]:
     return reach.result, reach.module, reach.linked, reach.entry
+
+
+# -- methods called through an instance in another module (see analysis/classes.py) ----
+def canonical_callee(
+    name: str, classes: frozenset[str], instances: dict[str, str]
+) -> tuple[str, int]:
+    """A method as another module names it: (`svc.Generator.generate`, 1) for
+    `svc.Generator().generate` or `svc.generator.generate` (an instance); 1 = `self` given."""
+    owner, dot, attr = name.rpartition(".")
+    if dot and owner.endswith("()") and owner[:-2] in classes:
+        return f"{owner[:-2]}.{attr}", 1
+    if dot and owner in instances:
+        return f"{instances[owner]}.{attr}", 1
+    return name, 0
+
+
+def canonical_use(
+    use: Use, classes: frozenset[str], instances: dict[str, str], statics: frozenset[str]
+) -> Use:
+    """`use` with the methods it names through an instance named as the method itself."""
+    source = use.result.source
+    if source.kind == "return":
+        name, _ = canonical_callee(source.name, classes, instances)
+        if name != source.name:
+            use = replace(use, result=replace(use.result, source=Source("return", name)))
+    if use.category is Category.PASSED:
+        callee, _, param = use.target.rpartition(":")
+        if callee in classes:  # `Class(...)` passes its arguments to `__init__`
+            name, offset = f"{callee}.__init__", 1
+        else:
+            name, offset = canonical_callee(callee, classes, instances)
+        offset = 0 if name in statics else offset
+        if name != callee:
+            param = f"#{int(param[1:]) + offset}" if param.startswith("#") else param
+            use = replace(use, target=f"{name}:{param}")
+    return use

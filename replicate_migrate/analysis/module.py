@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from replicate_migrate.analysis.flow import FlowWalker, dotted_name
+from replicate_migrate.analysis.methods import module_exports, module_instances
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import CallSite, ModuleFacts
 from replicate_migrate.rules import RULES
@@ -119,14 +120,17 @@ def analyze_module(
     project_roots: frozenset[str],
     text: str | None = None,
     locate: Locate | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> tuple[ModuleFacts, Recorder]:
     """Walk `module` once; the Recorder keeps the CST nodes the facts refer to by id.
 
     `locate` places call sites in the file when `module` holds only some of its
-    statements; without it, positions come from `module` itself.
+    statements; without it, positions come from `module` itself. `known`: clients and
+    client factories of other modules, by qualified name (their ModuleFacts.exports).
     """
     rec = Recorder(module_name)
     walker = _Walker(rec, project_roots)
+    walker.known = dict(known or {})
     walker.walk_module(module)
     if locate is None and walker.pending:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -138,6 +142,9 @@ def analyze_module(
         calls=calls,
         uses=tuple(rec.uses.values()),
         functions=tuple(rec.functions.values()),
+        classes=tuple(rec.classes),
+        instances=module_instances(walker.module_env, walker.factories, module_name),
+        exports=module_exports(walker.module_env, walker.factories, module_name),
     )
     return facts, rec
 

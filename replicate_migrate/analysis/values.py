@@ -33,15 +33,16 @@ class Category(str, enum.Enum):
     ESCAPES = "escapes"  # leaves what the tool can see: attributes, unknown callees
     RETURNED = "returned"  # returned to the callers of a function (linked across files)
     PASSED = "passed"  # passed to a function of the project (linked to its parameter)
+    STORED = "stored"  # stored on an attribute of a project class (linked to its readers)
     URL_CALLED = "url-called"  # `.url()` called like a method: a bug in any version
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a tracked value comes from. `kind` is call, param or return."""
+    """Where a tracked value comes from. `kind` is call, param, return or attr."""
 
     kind: str
-    name: str  # call id, "func.qualname:param" or "func.qualname"
+    name: str  # call id, "func.qualname:param", "func.qualname" or "Class.qualname.attr"
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,13 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class Class:
+    """A class defined in the project: calling it makes an Instance."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
 class Pending:
     """The coroutine of an `async_run(...)` call before it is awaited."""
 
@@ -114,9 +122,11 @@ class Function:
     qualname: str
     params: tuple[str, ...]
     str_params: frozenset[str]  # parameters annotated `str`
+    bound: bool = False  # a method reached through an instance: its first parameter is given
+    static: bool = False  # a staticmethod: no parameter is given, even through an instance
 
 
-Value = Result | Opaque | Replicate | Pending | Function | Qual | Instance
+Value = Result | Opaque | Replicate | Pending | Function | Qual | Instance | Class
 Values = frozenset[Value]
 
 
@@ -130,7 +140,7 @@ class Use:
     detail: str  # e.g. "json.dumps", ".startswith", "return"
     scope: str  # qualified name of the function the use is in ("" = module)
     pure: bool = True  # every value at `node` is this tracked one (no untracked mix)
-    target: str = ""  # RETURNED: function qualname; PASSED: "qualname:param"
+    target: str = ""  # RETURNED: function qualname; PASSED: "qualname:param"; STORED: "Class.attr"
 
 
 @dataclass(frozen=True)
@@ -159,3 +169,13 @@ class ModuleFacts:
     calls: tuple[CallSite, ...]
     uses: tuple[Use, ...]
     functions: tuple[Function, ...]
+    classes: tuple[str, ...] = ()  # qualnames of the classes it defines
+    # Names of one instance of a class: ("svc.generator", "svc.Generator"), ("svc.make()", ...).
+    instances: tuple[tuple[str, str], ...] = ()
+    # Module-level names other modules may import as a client: ("settings.client", CLIENT)
+    # or a function returning one: ("clients.make_client", FACTORY).
+    exports: tuple[tuple[str, str], ...] = ()
+
+
+CLIENT = "client"
+FACTORY = "factory"

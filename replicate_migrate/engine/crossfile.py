@@ -43,6 +43,8 @@ class Demand:
         self.paths = {names[path]: path for path in saying}
         self.asked = {job.path: (job.taint, job.provide) for job in first}
         self.scanned: set[str] = set()  # returning functions already looked for
+        self.exports: dict[str, str] = {}  # clients and client factories other modules may import
+        self.known_of: dict[str, int] = {}  # how many exports a file was last analysed with
         self.index: dict[bytes, list[int]] | None = None  # word -> candidates saying it
 
     def follow(self, facts: list[ModuleFacts]) -> list[Job]:
@@ -59,6 +61,8 @@ class Demand:
             wanted.setdefault(path, (set(), set()))[0].update(words)
         for path, name in self._definitions(facts):
             wanted.setdefault(path, (set(), set()))[1].add(name)
+        for path, words in self._client_users(facts).items():
+            wanted.setdefault(path, (set(), set()))[0].update(words)
         return self._jobs(wanted)
 
     def _jobs(self, wanted: dict[str, tuple[set[str], set[str]]]) -> list[Job]:
@@ -66,23 +70,55 @@ class Demand:
         jobs = []
         for path, (taint, provide) in sorted(wanted.items()):
             old_taint, old_provide = self.asked.get(path, (frozenset(), frozenset()))
-            if taint <= old_taint and provide <= old_provide:
+            # Clients exported since it was analysed may make new call sites appear in it.
+            known_then = self.known_of.get(path, 0)
+            if taint <= old_taint and provide <= old_provide and known_then == len(self.exports):
                 continue
             fresh = path not in self.asked  # else the worker holding it has its bytes
             self.asked[path] = (old_taint | taint, old_provide | provide)
+            self.known_of[path] = len(self.exports)
             jobs.append(Job(path, self.names[path], data[path] if fresh else b"",
-                            frozenset(taint), frozenset(provide), consumer=True))
+                            frozenset(taint), frozenset(provide), consumer=True,
+                            known=frozenset(self.exports.items())))
         return jobs
+
+    def _client_users(self, facts: list[ModuleFacts]) -> dict[str, set[str]]:
+        """Files that may import a client (or a client factory) another module defines."""
+        fresh: dict[str, set[str]] = {}  # name -> modules defining it
+        for module in facts:
+            for name, kind in module.exports:
+                if name not in self.exports:
+                    self.exports[name] = kind
+                    owner, _, leaf = name.rpartition(".")
+                    fresh.setdefault(leaf, set()).add(owner)
+        if not fresh:
+            return {}
+        if self.index is None:
+            self.index = _word_index(self.candidates)
+        return _callers(self.candidates, self.index, fresh)
 
     def _callers(self, facts: list[ModuleFacts]) -> dict[str, set[str]]:
         exported: dict[str, set[str]] = {}  # function name -> modules defining one
+        classes = {name for module in facts for name in module.classes}
+        # A getter of `self.last = replicate.run(...)` returns a result too.
+        stored = {
+            u.target
+            for m in facts
+            for u in m.uses
+            if u.category is Category.STORED and u.result.source.kind == "call"
+        }
         for module in facts:
             for use in module.uses:
-                returns_call = use.category is Category.RETURNED and use.result.source.kind == "call"
+                source = use.result.source
+                returns_call = use.category is Category.RETURNED and (
+                    source.kind == "call" or source.kind == "attr" and source.name in stored
+                )
                 if returns_call and use.target not in self.scanned:
                     self.scanned.add(use.target)
                     owner, _, name = use.target.rpartition(".")
                     exported.setdefault(name, set()).add(owner)
+                    if owner in classes:  # a caller may name only an instance and its module
+                        exported[name].add(owner.rpartition(".")[0])
         if not exported:
             return {}
         if self.index is None:  # built once, at the first function to look for
@@ -100,7 +136,7 @@ class Demand:
             for cut in range(len(parts) - 1, 0, -1):
                 path = self.paths.get(".".join(parts[:cut]))
                 if path is not None:
-                    out.append((path, parts[cut]))
+                    out.append((path, parts[cut].removesuffix("()")))  # `svc.Saver().save`
                     break
         return out
 

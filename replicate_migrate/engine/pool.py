@@ -38,6 +38,7 @@ class Job:
     taint: frozenset[str] = SEEDS  # words whose statements may hold replicate values
     provide: frozenset[str] = frozenset()  # names whose definitions the run needs
     consumer: bool = False  # taken only because it may meet a result from elsewhere
+    known: frozenset[tuple[str, str]] = frozenset()  # other modules' clients (their exports)
 
 
 CHUNK = 16  # files per message to a worker

@@ -41,6 +41,7 @@ class _Parsed:
     rec: Recorder
     facts: ModuleFacts
     notebook: NotebookSource | None = None
+    known: frozenset[tuple[str, str]] = frozenset()  # other modules' clients it was analysed with
 
 
 @dataclass
@@ -88,23 +89,33 @@ class Worker:
             sliced.select(job.taint, job.provide)
         except SliceError:
             sliced = _whole(job, text, notebook)
-        return self._analyse(job, text, sliced, notebook)
+        return self._analyse(job, text, sliced, notebook, job.known)
 
     def _widen(self, parsed: _Parsed, job: Job) -> _Parsed | None:
         sliced = parsed.sliced
+        known = parsed.known | job.known
         try:
-            if not sliced.select(job.taint, job.provide):
+            # Clients of other modules newly known can make new call sites appear.
+            if not sliced.select(job.taint, job.provide) and known == parsed.known:
                 return None
         except SliceError:
             sliced = _whole(parsed.job, parsed.text, parsed.notebook)
-        return self._analyse(parsed.job, parsed.text, sliced, parsed.notebook)
+        return self._analyse(parsed.job, parsed.text, sliced, parsed.notebook, known)
 
-    def _analyse(self, job: Job, text: str, sliced: Sliced, notebook: NotebookSource | None) -> _Parsed:
+    def _analyse(
+        self,
+        job: Job,
+        text: str,
+        sliced: Sliced,
+        notebook: NotebookSource | None,
+        known: frozenset[tuple[str, str]],
+    ) -> _Parsed:
         facts, rec = analyze_module(
             sliced.module(), job.path, job.module_name, self.project_roots, text,
             locate=lambda node, top, statement: sliced.group_of(top).where(node, statement),
+            known=dict(known),
         )
-        return _Parsed(job, text, sliced, rec, facts, notebook)
+        return _Parsed(job, text, sliced, rec, facts, notebook, known)
 
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
         """Every file this worker holds, rewritten or with its error. Never raises for a file."""
