@@ -24,6 +24,7 @@ import httpx
 from replicate_migrate.runtime.scenario import Scenario
 
 _ALWAYS_SERVED = ("replicate.delivery",)
+_API_HOST = "api.replicate.com"  # the simulated client never calls it; the real one does
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -43,6 +44,24 @@ class Answer:
 class OfflineError(ConnectionError):
     """Raised underneath library-specific errors when a request leaves the scenario."""
 
+    def __init__(self, url: str) -> None:
+        self.url, self.host = url, urlsplit(url).hostname or ""
+        super().__init__(f"replicate-migrate runtime: no network; {self.cause}")
+
+    @property
+    def is_real_client(self) -> bool:
+        """The request came from the real replicate package, not from the simulation."""
+        return self.host == _API_HOST
+
+    @property
+    def cause(self) -> str:
+        if self.is_real_client:
+            return (
+                f"{self.host} was called by the real replicate client, which the offline world "
+                f"does not answer ({self.url}): replicate was imported before the simulation"
+            )
+        return f"the offline world has no file at {self.url} (host {self.host})"
+
 
 def answer_for(scenario: Scenario, url: str) -> Answer:
     """The scenario's answer for `url`: its bytes, 404 on a served host, else OfflineError."""
@@ -53,9 +72,7 @@ def answer_for(scenario: Scenario, url: str) -> Answer:
     served = {urlsplit(known).hostname for known in scenario.files} | set(_ALWAYS_SERVED)
     if any(host == name or host.endswith(f".{name}") for name in served if name):
         return Answer(404, b"Not Found", "text/plain")
-    raise OfflineError(
-        f"replicate-migrate runtime: no network; {url!r} is not a file of the scenario"
-    )
+    raise OfflineError(url)
 
 
 @contextlib.contextmanager
