@@ -6,19 +6,19 @@ to parse it again; here each file stays with the worker that parsed it.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, cast
 
-from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.results import FileResult
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from replicate_migrate.analysis.decide import Decision
+    from replicate_migrate.analysis.values import ModuleFacts
     from replicate_migrate.engine.worker import Worker
 
 
@@ -39,7 +39,7 @@ class Job:
 
 CHUNK = 16  # files per message to a worker
 Progress = Callable[[int, int], None]
-Follow = Callable[[list[ModuleFacts]], Sequence[Job]]
+Follow = Callable[[list["ModuleFacts"]], Sequence[Job]]
 
 
 def _serve_all(conns: list[Connection], parent_ends: list[Connection]) -> None:
@@ -94,7 +94,8 @@ class Pool:
     """`jobs` workers; a new file goes to the least loaded one, and stays with it."""
 
     def __init__(self, jobs: int) -> None:
-        self.local: Worker | None = None
+        self._local: Worker | None = None
+        self._local_args: tuple[frozenset[str], frozenset[str]] | None = None
         self.in_process = jobs <= 1
         self.conns: list[Connection] = []
         self.procs: list[Any] = []
@@ -105,7 +106,10 @@ class Pool:
         self.facts: list[ModuleFacts] = []  # answers not gathered yet
         self.total = self.done = 0
         self.follow: Follow | None = None
+        self.sent = False  # whether a worker was ever given a file
         if not self.in_process:
+            import multiprocessing  # here: a run of one file starts no process
+
             context = multiprocessing.get_context("fork")
             pipes = [context.Pipe() for _ in range(jobs)]
             self.conns = [parent for parent, _ in pipes]
@@ -119,12 +123,19 @@ class Pool:
 
     def start(self, roots: frozenset[str], rules: frozenset[str]) -> None:
         """What every worker needs to know before its first file (known once files are read)."""
-        if self.in_process:
-            from replicate_migrate.engine.worker import Worker
-
-            self.local = Worker(roots, rules)
+        self._local_args = (roots, rules)
         for conn in self.conns:
             conn.send(("start", (roots, rules)))
+
+    @property
+    def local(self) -> Worker:
+        """The in-process worker, made for the first file to parse: LibCST loads only then."""
+        if self._local is None:
+            from replicate_migrate.engine.worker import Worker
+
+            assert self._local_args is not None, "start() comes first"
+            self._local = Worker(*self._local_args)
+        return self._local
 
     def analyze(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[ModuleFacts]:
         """Facts of the files (new, or whose analysed part grew); biggest files first."""
@@ -134,7 +145,7 @@ class Pool:
     def submit(self, jobs: Sequence[Job]) -> None:
         """Queue files; a chunk goes out as soon as it is full and its worker is idle."""
         self._enqueue(jobs)
-        if self.local is None:
+        if not self.in_process:
             self._pump(flush=False)
 
     def _enqueue(self, jobs: Sequence[Job]) -> None:
@@ -148,7 +159,7 @@ class Pool:
 
     def poll(self) -> None:
         """Take the answers that are in and hand out the next chunks, without waiting."""
-        if self.local is None:
+        if not self.in_process:
             self._pump(flush=False)
 
     def gather(self, progress: Progress | None = None, follow: Follow | None = None) -> list[ModuleFacts]:
@@ -158,7 +169,7 @@ class Pool:
         which this same call then waits for.
         """
         self.follow = follow
-        if self.local is not None:
+        if self.in_process:
             jobs = self.queued[0]
             while jobs:
                 chunk = jobs[:CHUNK]
@@ -180,6 +191,7 @@ class Pool:
     def _pump(self, *, flush: bool, progress: Progress | None = None) -> None:
         # One chunk in flight per worker: with two, both pipes could fill at once. When
         # flushing, wait for every answer; else take only the answers already there.
+        from multiprocessing.connection import wait
         while True:
             for index, conn in enumerate(self.conns):
                 queue = self.queued[index]
@@ -187,6 +199,7 @@ class Pool:
                     chunk = queue[:CHUNK]
                     del queue[:CHUNK]
                     conn.send(("analyze", chunk))
+                    self.sent = True
                     self.busy[conn] = len(chunk)
             if not self.busy:
                 return
@@ -194,11 +207,11 @@ class Pool:
             if not ready:
                 return
             for item in ready:
-                conn = cast(Connection, item)
+                conn = cast("Connection", item)
                 self._answered(conn.recv(), self.busy.pop(conn), progress)
 
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
-        if self.local is not None:
+        if self.in_process:
             return self.local.rewrite(decisions)
         batches: list[dict[str, list[Decision]]] = [{} for _ in self.conns]
         for path, items in decisions.items():
@@ -220,6 +233,9 @@ class Pool:
             except (BrokenPipeError, OSError):
                 pass
         for proc in self.procs:
+            if not self.sent:
+                # It holds nothing yet and may still be loading LibCST: no reason to wait.
+                proc.kill()
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.terminate()
