@@ -77,11 +77,19 @@ def answer_for(scenario: Scenario, url: str) -> Answer:
 
 @contextlib.contextmanager
 def patch_network(scenario: Scenario) -> Iterator[None]:
-    """Serve the scenario's files to httpx, requests and urllib; refuse every other request."""
+    """Serve the scenario's files to httpx, requests and urllib; refuse every other request.
+
+    Requests to loopback addresses go through: a test's local server stays reachable.
+    """
     with contextlib.ExitStack() as stack:
-        stack.enter_context(_patched(httpx.HTTPTransport, "handle_request", _httpx_sync(scenario)))
+        sync, async_ = httpx.HTTPTransport, httpx.AsyncHTTPTransport
         stack.enter_context(
-            _patched(httpx.AsyncHTTPTransport, "handle_async_request", _httpx_async(scenario))
+            _patched(sync, "handle_request", _httpx_sync(scenario, sync.handle_request))
+        )
+        stack.enter_context(
+            _patched(
+                async_, "handle_async_request", _httpx_async(scenario, async_.handle_async_request)
+            )
         )
         stack.enter_context(_patched_requests(scenario))
         stack.enter_context(_patched_urllib(scenario))
@@ -115,17 +123,26 @@ def _httpx_response(scenario: Scenario, request: httpx.Request) -> httpx.Respons
     return httpx.Response(answer.status, headers=headers, content=answer.body, request=request)
 
 
-def _httpx_sync(scenario: Scenario) -> Any:
+def is_loopback(url: str) -> bool:
+    """Whether `url` names this machine (a test's own server), which stays reachable."""
+    return urlsplit(url).hostname in _LOOPBACK
+
+
+def _httpx_sync(scenario: Scenario, original: Any) -> Any:
     def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        if is_loopback(str(request.url)):
+            return original(self, request)  # type: ignore[no-any-return]
         return _httpx_response(scenario, request)
 
     return handle_request
 
 
-def _httpx_async(scenario: Scenario) -> Any:
+def _httpx_async(scenario: Scenario, original: Any) -> Any:
     async def handle_async_request(
         self: httpx.AsyncHTTPTransport, request: httpx.Request
     ) -> httpx.Response:
+        if is_loopback(str(request.url)):
+            return await original(self, request)  # type: ignore[no-any-return]
         return _httpx_response(scenario, request)
 
     return handle_async_request
@@ -140,7 +157,11 @@ def _patched_requests(scenario: Scenario) -> Iterator[None]:
         yield
         return
 
+    original = requests.adapters.HTTPAdapter.send
+
     def send(self: Any, request: Any, **kwargs: Any) -> Any:
+        if is_loopback(request.url):
+            return original(self, request, **kwargs)
         try:
             answer = answer_for(scenario, request.url)
         except OfflineError as exc:
@@ -176,6 +197,8 @@ class _OfflineHTTPHandler(urllib.request.HTTPHandler):
     scenario: Scenario
 
     def http_open(self, req: urllib.request.Request) -> Any:
+        if is_loopback(req.full_url):
+            return super().http_open(req)
         return _urllib_open(self.scenario, req)
 
 
@@ -183,6 +206,8 @@ class _OfflineHTTPSHandler(urllib.request.HTTPSHandler):
     scenario: Scenario
 
     def https_open(self, req: urllib.request.Request) -> Any:
+        if is_loopback(req.full_url):
+            return super().https_open(req)
         return _urllib_open(self.scenario, req)
 
 

@@ -202,7 +202,10 @@ def test_unmarked_is_left_alone():
     result.assert_outcomes(passed=2)
 
 
-def test_scenario_option_serves_tests_that_do_not_install_one(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("from_ini", [False, True])
+def test_scenario_setting_serves_tests_that_do_not_install_one(
+    pytester: pytest.Pytester, from_ini: bool
+) -> None:
     pytester.makepyfile(
         app=APP,
         test_plain="""
@@ -214,11 +217,15 @@ def test_caption(tmp_path):
 """,
     )
     scenario = {"models": {"acme/captioner": {"output": "a dog"}}}
-    (pytester.path / "scenario.json").write_text(json.dumps(scenario))
-
-    result = pytester.runpytest_subprocess(
-        "--replicate-semantics=1.0", "--replicate-scenario=scenario.json"
-    )
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "scenario.json").write_text(json.dumps(scenario))
+    if from_ini:  # relative to the ini file
+        pytester.makeini("[pytest]\nreplicate_scenario = tests/scenario.json\n")
+        result = pytester.runpytest_subprocess("--replicate-semantics=1.0")
+    else:  # relative to where pytest runs
+        result = pytester.runpytest_subprocess(
+            "--replicate-semantics=1.0", "--replicate-scenario=tests/scenario.json"
+        )
 
     result.assert_outcomes(passed=1)
 
@@ -303,3 +310,51 @@ def test_session_switches_in_place_and_close_puts_the_modules_back() -> None:
         session.close()
     after = {name: module for name, module in sys.modules.items() if is_replicate_module(name)}
     assert after == before
+
+
+def test_a_local_test_server_stays_reachable(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_local="""
+import http.server
+import threading
+import urllib.request
+
+import httpx
+import pytest
+import requests
+
+
+class Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"hello")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Hello)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+
+
+def test_httpx(server):
+    assert httpx.get(server).content == b"hello"
+
+
+def test_requests(server):
+    assert requests.get(server).content == b"hello"
+
+
+def test_urllib(server):
+    assert urllib.request.urlopen(server).read() == b"hello"
+""",
+    )
+
+    result = pytester.runpytest_subprocess("--replicate-semantics=1.0")
+
+    result.assert_outcomes(passed=3)
