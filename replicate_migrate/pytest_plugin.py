@@ -13,19 +13,20 @@ import sys
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from replicate_migrate.runtime.fake.client import BaseClient
-from replicate_migrate.runtime.fake.state import Call, World
-from replicate_migrate.runtime.network import OfflineError, patch_network
-from replicate_migrate.runtime.scenario import SEMANTICS, Scenario
-from replicate_migrate.runtime.session import Session
-from replicate_migrate.runtime.world import install, is_replicate_module
+# The runtime (and httpx) load only for a run that uses the plugin: it is loaded by every
+# pytest run once replicate-migrate is installed.
+if TYPE_CHECKING:
+    from replicate_migrate.runtime.fake.state import Call, World
+    from replicate_migrate.runtime.network import OfflineError
+    from replicate_migrate.runtime.scenario import Scenario
+    from replicate_migrate.runtime.session import Session
 
-_SESSION = pytest.StashKey[Session]()
-_SCENARIO = pytest.StashKey[Scenario]()
+_SESSION = pytest.StashKey["Session"]()
+_SCENARIO = pytest.StashKey["Scenario | None"]()  # None: no models, no files
 _MARKER = "replicate_semantics"
 _EMPTY: Mapping[str, Any] = {"models": {}}
 
@@ -33,7 +34,9 @@ _EMPTY: Mapping[str, Any] = {"models": {}}
 class ReplicateWorld:
     """A test's simulated replicate; everything is undone when the test ends."""
 
-    def __init__(self, session: Session | None, semantics: str | None, scenario: Scenario) -> None:
+    def __init__(
+        self, session: Session | None, semantics: str | None, scenario: Scenario | None
+    ) -> None:
         self._session, self._semantics, self._scenario = session, semantics, scenario
         self._stack = contextlib.ExitStack()
         self._modules_before: frozenset[str] = frozenset()
@@ -54,6 +57,10 @@ class ReplicateWorld:
         Under `--replicate-semantics` the package imported at collection switches to it;
         otherwise a new one is installed: import the module under test after this call.
         """
+        from replicate_migrate.runtime.network import patch_network
+        from replicate_migrate.runtime.scenario import Scenario
+        from replicate_migrate.runtime.world import install
+
         coerced = Scenario.coerce(scenario)
         chosen = semantics or self.semantics
         self.close()
@@ -68,9 +75,9 @@ class ReplicateWorld:
     def begin(self) -> None:
         """The test's starting world: the session's, or the marker's semantics without a session."""
         if self._session is not None:
-            self.world = self._session.select(self._scenario, self.semantics)
+            self.world = self._session.select(self._session.scenario, self.semantics)
         elif self._semantics is not None:
-            self.install(self._scenario)
+            self.install(_EMPTY if self._scenario is None else self._scenario)
 
     @property
     def calls(self) -> list[Call]:
@@ -99,6 +106,9 @@ def _is_bound_to_fake(module: ModuleType) -> bool:
 
 
 def _is_fake_object(value: object) -> bool:
+    from replicate_migrate.runtime.fake.client import BaseClient
+    from replicate_migrate.runtime.world import is_replicate_module
+
     try:
         if isinstance(value, ModuleType):
             return is_replicate_module(value.__name__)
@@ -114,7 +124,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("replicate-migrate", "simulated replicate (replicate-migrate)")
     group.addoption(
         "--replicate-semantics",
-        choices=SEMANTICS,
+        metavar="0.34|1.0",
         help="run every test against simulated replicate with these semantics, offline",
     )
     group.addoption(
@@ -150,9 +160,12 @@ def _start_session(config: pytest.Config) -> None:
     semantics = _setting(config, "replicate_semantics")
     if semantics is None:
         return
+    from replicate_migrate.runtime.scenario import SEMANTICS, Scenario
+    from replicate_migrate.runtime.session import Session
+
     if semantics not in SEMANTICS:
         raise pytest.UsageError(f"replicate_semantics: expected one of {SEMANTICS}, got {semantics!r}")
-    session = Session(scenario, semantics)
+    session = Session(Scenario.coerce(_EMPTY) if scenario is None else scenario, semantics)
     config.stash[_SESSION] = session
     config.add_cleanup(session.close)
 
@@ -166,11 +179,13 @@ def _setting(config: pytest.Config, name: str) -> str | None:
     return str(ini) if ini else None
 
 
-def _default_scenario(config: pytest.Config) -> Scenario:
+def _default_scenario(config: pytest.Config) -> Scenario | None:
     flag = getattr(config.known_args_namespace, "replicate_scenario", None)
     ini = config.getini("replicate_scenario")
     if not flag and not ini:
-        return Scenario.coerce(_EMPTY)
+        return None
+    from replicate_migrate.runtime.scenario import Scenario
+
     if flag:
         path = config.invocation_params.dir / flag
     else:
@@ -197,6 +212,8 @@ def _marked(item: pytest.Item) -> str | None:
     marker = item.get_closest_marker(_MARKER)
     if marker is None:
         return None
+    from replicate_migrate.runtime.scenario import SEMANTICS
+
     semantics = marker.args[0] if marker.args else marker.kwargs.get("semantics")
     if semantics not in SEMANTICS:
         pytest.fail(f"@pytest.mark.{_MARKER}: got {semantics!r}, expected one of {SEMANTICS}", pytrace=False)
@@ -221,14 +238,20 @@ def pytest_runtest_makereport(
 
 
 def _offline_error(error: BaseException) -> OfflineError | None:
+    network = sys.modules.get("replicate_migrate.runtime.network")
+    if network is None:  # never loaded: nothing was simulated
+        return None
+    offline: type[OfflineError] = network.OfflineError
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
-        if isinstance(current, OfflineError):
+        if isinstance(current, offline):
             return current
         seen.add(id(current))
         reason = getattr(current, "reason", None)  # urllib's URLError holds it as `reason`
-        current = reason if isinstance(reason, OfflineError) else current.__cause__ or current.__context__
+        if isinstance(reason, offline):
+            return reason
+        current = current.__cause__ or current.__context__
     return None
 
 

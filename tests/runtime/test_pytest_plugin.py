@@ -250,6 +250,10 @@ def test_bad_marker():
     assert scenario.ret == pytest.ExitCode.USAGE_ERROR
     scenario.stderr.fnmatch_lines(["*missing.json*"])
 
+    option = pytester.runpytest_subprocess("--replicate-semantics=2.0")
+    assert option.ret == pytest.ExitCode.USAGE_ERROR
+    option.stderr.fnmatch_lines(["*replicate_semantics*0.34*1.0*'2.0'*"])
+
 
 def test_a_request_the_offline_world_cannot_answer_names_the_host(
     pytester: pytest.Pytester,
@@ -358,3 +362,20 @@ def test_urllib(server):
     result = pytester.runpytest_subprocess("--replicate-semantics=1.0")
 
     result.assert_outcomes(passed=3)
+
+
+def test_a_suite_that_does_not_use_the_plugin_does_not_load_the_runtime(
+    pytester: pytest.Pytester,
+) -> None:
+    # The plugin loads with every pytest run once replicate-migrate is installed.
+    pytester.makepyfile(
+        test_plain="""
+import sys
+
+def test_plain():
+    assert "replicate_migrate.runtime" not in sys.modules
+    assert "httpx" not in sys.modules
+""",
+    )
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)
