@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
+import ipaddress
 import mimetypes
 import socket
 import urllib.error
@@ -96,6 +97,7 @@ def patch_network(scenario: Scenario) -> Iterator[None]:
         for name in ("connect", "connect_ex"):
             guard = _refusing(getattr(socket.socket, name))
             stack.enter_context(_patched(socket.socket, name, guard))
+        stack.enter_context(_patched(socket, "getaddrinfo", _refusing_lookup(socket.getaddrinfo)))
         yield
 
 
@@ -224,6 +226,31 @@ def _patched_urllib(scenario: Scenario) -> Iterator[None]:
         yield
     finally:
         urllib.request._opener = previous  # type: ignore[attr-defined]
+
+
+def _refusing_lookup(getaddrinfo: Any) -> Any:
+    # Name the host while it is still a name: once resolved, a refused connect knows only
+    # an address (and without a network the lookup itself fails, naming nothing).
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
+        if isinstance(name, str) and not _is_local_name(name):
+            raise socket.gaierror(
+                socket.EAI_NONAME, f"replicate-migrate runtime: no network (lookup of {name})"
+            )
+        return getaddrinfo(host, *args, **kwargs)
+
+    return guarded
+
+
+def _is_local_name(name: str) -> bool:
+    """Loopback, this machine's own name, or an address (the connect guard judges those)."""
+    if name in _LOOPBACK or name == socket.gethostname():
+        return True
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def _refusing(connect: Any) -> Any:

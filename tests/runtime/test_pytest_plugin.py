@@ -379,3 +379,25 @@ def test_plain():
     )
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=1)
+
+
+def test_a_raw_connection_names_the_host_it_looked_up(pytester: pytest.Pytester) -> None:
+    # Libraries the runtime does not patch (aiohttp, raw sockets) resolve the name first.
+    pytester.makepyfile(
+        test_socket="""
+import socket
+
+
+def test_connect():
+    socket.create_connection(("cdn.example.com", 443), timeout=5)
+
+
+def test_loopback_name_still_resolves():
+    assert socket.getaddrinfo("localhost", 80)
+""",
+    )
+
+    result = pytester.runpytest_subprocess("--replicate-semantics=1.0")
+
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(["E *no network*cdn.example.com*"])
