@@ -192,6 +192,7 @@ class Pool:
         # One chunk in flight per worker: with two, both pipes could fill at once. When
         # flushing, wait for every answer; else take only the answers already there.
         from multiprocessing.connection import wait
+
         while True:
             for index, conn in enumerate(self.conns):
                 queue = self.queued[index]
