@@ -8,8 +8,11 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
 
 # ruff's defaults, plus `__pycache__`: tool and build directories nobody migrates by hand.
 DEFAULT_EXCLUDES: tuple[str, ...] = (
@@ -85,14 +88,20 @@ def mentions(data: bytes, needles: Iterable[bytes]) -> bool:
     return any(needle in data for needle in needles)
 
 
+def _gitignore_spec(lines: Iterable[str]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec  # here: most runs of one file never need it
+
+    return GitIgnoreSpec.from_lines(lines)
+
+
 def _compile_excludes(patterns: Sequence[str]) -> _Excludes:
     # A negation can re-include a plain name, so with one present every pattern goes through
     # pathspec in order.
     if any(p.lstrip().startswith("!") for p in patterns):
-        return _Excludes(frozenset(), GitIgnoreSpec.from_lines(patterns))
+        return _Excludes(frozenset(), _gitignore_spec(patterns))
     names = frozenset(p for p in patterns if p and _GLOB_CHARS.isdisjoint(p))
     rest = [p for p in patterns if p and p not in names]
-    return _Excludes(names, GitIgnoreSpec.from_lines(rest) if rest else None)
+    return _Excludes(names, _gitignore_spec(rest) if rest else None)
 
 
 class _Walker:
@@ -242,7 +251,7 @@ class _Walker:
         except OSError as e:
             self.errors.append((path, f"cannot read ignore file: {e.strerror or e}"))
             return []
-        spec = GitIgnoreSpec.from_lines(lines)
+        spec = _gitignore_spec(lines)
         if not spec.patterns:
             return []
         return [_Ignore(directory.rstrip(os.sep) + os.sep, spec)]

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -14,6 +17,8 @@ from replicate_migrate.notebooks import (
     notebook_to_python,
     python_to_notebook,
 )
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]  # the run_cli fixture, conftest.py
 
 
 def make_notebook(*sources: str, markdown_first: bool = True) -> str:
@@ -240,3 +245,35 @@ def test_unchanged_notebook_round_trips_byte_identical(
     joined = notebook_to_python(text, "h.ipynb")
     assert python_to_notebook(text, joined, joined.python) == text
     assert [code for _, code in cells(joined, joined.python)] == list(joined.cell_code)
+
+
+@pytest.mark.parametrize("as_string", [False, True])
+def test_compact_notebook_keeps_its_separators(as_string: bool) -> None:
+    data = json.loads(make_notebook("a = 1\nb = 2\n", "c = 3"))
+    if as_string:
+        for cell in data["cells"]:
+            cell["source"] = "".join(cell["source"])
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    nb = notebook_to_python(text, "n.ipynb")
+    result = python_to_notebook(text, nb, nb.python.replace("b = 2", "b = 2\nb2 = 4"))
+    expected = json.loads(text)
+    expected["cells"][1]["source"] = (
+        "a = 1\nb = 2\nb2 = 4\n" if as_string else ["a = 1\n", "b = 2\n", "b2 = 4\n"]
+    )
+    assert result == json.dumps(expected, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_syntax_error_names_the_cell_and_its_line(tmp_path: Path, run_cli: RunCli) -> None:
+    text = make_notebook(
+        "import replicate\nout = replicate.run('black-forest-labs/flux-schnell')",
+        "x = 1\nprint(out[0]",
+    )
+    (tmp_path / "broken.ipynb").write_text(text, encoding="utf-8")
+
+    result = run_cli("broken.ipynb", cwd=tmp_path)
+
+    assert result.returncode == 2
+    # Cell 3: the markdown cell counts, as in Jupyter; line 2 of that cell, column 6.
+    output = result.stdout + result.stderr  # errors may go to either stream
+    assert "broken.ipynb:cell 3:2:6: error: syntax error: '(' was never closed\n" in output
+    assert text == (tmp_path / "broken.ipynb").read_text(encoding="utf-8")

@@ -6,22 +6,21 @@ to parse it again; here each file stays with the worker that parsed it.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import signal
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, cast
 
-from replicate_migrate.analysis.values import ModuleFacts
-from replicate_migrate.engine.process import serve_all
 from replicate_migrate.results import FileResult
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from replicate_migrate.analysis.decide import Decision
+    from replicate_migrate.analysis.values import ModuleFacts
     from replicate_migrate.engine.worker import Worker
 
 
@@ -43,7 +42,7 @@ class Job:
 
 CHUNK = 16  # files per message to a worker
 Progress = Callable[[int, int], None]
-Follow = Callable[[list[ModuleFacts]], Sequence[Job]]
+Follow = Callable[[list["ModuleFacts"]], Sequence[Job]]
 
 
 class Pool:
@@ -54,7 +53,8 @@ class Pool:
     """
 
     def __init__(self, jobs: int) -> None:
-        self.local: Worker | None = None
+        self._local: Worker | None = None
+        self._local_args: tuple[frozenset[str], frozenset[str]] | None = None
         self.in_process = jobs <= 1
         self.conns: list[Connection] = []
         self.procs: list[Any] = []
@@ -66,7 +66,12 @@ class Pool:
         self.facts: list[ModuleFacts] = []  # answers not gathered yet
         self.total = self.done = 0
         self.follow: Follow | None = None
+        self.sent = False  # whether a worker was ever given a file
         if not self.in_process:
+            import multiprocessing  # here: a run of one file starts no process
+
+            from replicate_migrate.engine.process import serve_all
+
             context = multiprocessing.get_context("fork")
             pipes = [context.Pipe() for _ in range(jobs)]
             self.conns = [parent for parent, _ in pipes]
@@ -80,12 +85,19 @@ class Pool:
 
     def start(self, roots: frozenset[str], rules: frozenset[str]) -> None:
         """What every worker needs to know before its first file (known once files are read)."""
-        if self.in_process:
-            from replicate_migrate.engine.worker import Worker
-
-            self.local = Worker(roots, rules)
+        self._local_args = (roots, rules)
         for index in range(len(self.conns)):
             self._send(index, ("start", (roots, rules)))
+
+    @property
+    def local(self) -> Worker:
+        """The in-process worker, made for the first file to parse: LibCST loads only then."""
+        if self._local is None:
+            from replicate_migrate.engine.worker import Worker
+
+            assert self._local_args is not None, "start() comes first"
+            self._local = Worker(*self._local_args)
+        return self._local
 
     def analyze(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[ModuleFacts]:
         """Facts of the files (new, or whose analysed part grew); biggest files first."""
@@ -95,7 +107,7 @@ class Pool:
     def submit(self, jobs: Sequence[Job]) -> None:
         """Queue files; a chunk goes out as soon as it is full and its worker is idle."""
         self._enqueue(jobs)
-        if self.local is None:
+        if not self.in_process:
             self._pump(flush=False)
 
     def _enqueue(self, jobs: Sequence[Job]) -> None:
@@ -115,7 +127,7 @@ class Pool:
 
     def poll(self) -> None:
         """Take the answers that are in and hand out the next chunks, without waiting."""
-        if self.local is None:
+        if not self.in_process:
             self._pump(flush=False)
 
     def gather(self, progress: Progress | None = None, follow: Follow | None = None) -> list[ModuleFacts]:
@@ -125,7 +137,7 @@ class Pool:
         which this same call then waits for.
         """
         self.follow = follow
-        if self.local is not None:
+        if self.in_process:
             jobs = self.queued[0]
             while jobs:
                 chunk = jobs[:CHUNK]
@@ -154,6 +166,7 @@ class Pool:
                     chunk = queue[:CHUNK]
                     del queue[:CHUNK]
                     if self._send(index, ("analyze", chunk)):
+                        self.sent = True
                         self.busy[conn] = len(chunk)
             if not self.busy:
                 return
@@ -166,7 +179,7 @@ class Pool:
 
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
         """Every file's result: rewritten, unchanged, or its error (a dead worker's files too)."""
-        if self.local is not None:
+        if self.in_process:
             return self.local.rewrite(decisions)
         batches: list[dict[str, list[Decision]]] = [{} for _ in self.conns]
         for path, items in decisions.items():
@@ -206,8 +219,10 @@ class Pool:
     def _wait(self, conns: list[Connection], *, block: bool) -> list[Connection]:
         """The connections with an answer (or EOF). Never waits on nothing: a worker that
         dies closes its pipe, and the death of the process that forked them ends them all."""
+        from multiprocessing.connection import wait  # only runs with worker processes get here
+
         while True:
-            ready = [cast(Connection, c) for c in wait(conns, timeout=_CHECK_EVERY if block else 0)]
+            ready = [cast("Connection", c) for c in wait(conns, timeout=_CHECK_EVERY if block else 0)]
             if ready or not block:
                 return ready
             if self.procs and not self.procs[0].is_alive():

@@ -29,6 +29,7 @@ from replicate_migrate.notebooks import (
     locate,
     notebook_to_python,
     python_to_notebook,
+    syntax_error,
 )
 from replicate_migrate.results import FileResult, Finding
 
@@ -204,8 +205,15 @@ class Worker:
 
 def _whole(job: Job, text: str, notebook: NotebookSource | None) -> Sliced:
     """The file as one group, parsed whole: for files the slicer cannot split."""
-    data = notebook.python.encode("utf-8") if notebook is not None else job.data
-    sliced = Sliced.of_module(text, parse_python(data, job.path, check_exact=False))
+    if notebook is None:
+        module = parse_python(job.data, job.path, check_exact=False)
+    else:
+        try:
+            module = parse_python(notebook.python.encode("utf-8"), job.path, check_exact=False)
+        except SourceError as error:
+            # A line of the joined cells is no place in the notebook: name the cell instead.
+            raise SourceError(syntax_error(notebook) or str(error)) from error
+    sliced = Sliced.of_module(text, module)
     sliced.select(job.taint, job.provide)
     return sliced
 

@@ -9,6 +9,7 @@ byte-identical and the diff shows only the changed lines.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import json
 import re
@@ -72,6 +73,19 @@ def locate(nb: NotebookSource, line: int) -> tuple[int, int]:
     position = max(bisect.bisect_right(starts, line) - 1, 0)
     index, first = nb.cell_lines[position]
     return index, max(line - first + 1, 1)
+
+
+def syntax_error(nb: NotebookSource) -> str | None:
+    """`path:cell N:line:col: syntax error: ...` for CPython's first error in the cells, else None."""
+    try:
+        compile(nb.python, nb.path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        cell, line = locate(nb, error.lineno or 1)
+        column = error.offset or 1
+        return f"{nb.path}:cell {cell + 1}:{line}:{column}: syntax error: {error.msg}"
+    except ValueError:  # null bytes: the caller's own message says so
+        return None
+    return None
 
 
 def _load(text: str, path: str) -> dict[str, Any]:

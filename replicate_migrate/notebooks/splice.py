@@ -22,10 +22,11 @@ def replace_sources(text: str, sources: Mapping[int, str]) -> str:
     spans = _source_spans(text)
     ensure_ascii = text.isascii() and bool(_NON_ASCII_ESCAPE.search(text))
     indent = _detect_indent(text)
+    separator = _item_separator(text)
     result = text
     for index in sorted(sources, reverse=True):  # back to front keeps earlier offsets valid
         start, end = spans[index]
-        value = _dump_source(text, start, sources[index], indent, ensure_ascii)
+        value = _dump_source(text, start, sources[index], indent, ensure_ascii, separator)
         result = result[:start] + value + result[end:]
     return result
 
@@ -70,13 +71,28 @@ def _detect_indent(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _dump_source(text: str, start: int, code: str, indent: str | None, ensure_ascii: bool) -> str:
+def _item_separator(text: str) -> str:
+    """`,` in compact JSON, `, ` as json.dumps writes by default: what follows the first value."""
+    members = _members(text, _skip(text, 0))
+    first = next(members, None)
+    if first is None or text[_skip(text, first[2])] != ",":
+        return ", "
+    comma = _skip(text, first[2])
+    gap = text[comma + 1 : _skip(text, comma + 1)]
+    return ", " if "\n" in gap else "," + gap
+
+
+def _dump_source(
+    text: str, start: int, code: str, indent: str | None, ensure_ascii: bool, separator: str
+) -> str:
     """The JSON for a new cell source in the old one's form (string or list) and layout."""
     if text[start] == '"':
         return json.dumps(code, ensure_ascii=ensure_ascii)
     lines = [line + "\n" for line in split_lines(code)]
     if lines and not code.endswith("\n"):
         lines[-1] = lines[-1][:-1]
+    if indent is None:  # one line: the items are separated as the rest of the file is
+        return json.dumps(lines, separators=(separator, ":"), ensure_ascii=ensure_ascii)
     dumped = json.dumps(lines, indent=indent, ensure_ascii=ensure_ascii)
     line_start = text.rfind("\n", 0, start) + 1
     base = re.match(r"[ \t]*", text[line_start:start])

@@ -20,6 +20,7 @@ ACTION_ORDER: tuple[Action, ...] = (
     Action.ERROR,
 )
 _LINE_COLUMN = re.compile(r"(\d+):(\d+): ")
+_CELL_LINE_COLUMN = re.compile(r"cell \d+:\d+:\d+(?=: )")
 
 
 @dataclass(frozen=True)
@@ -87,25 +88,33 @@ class FileError:
     message: str  # without the path
     line: int | None = None
     column: int | None = None
+    cell: str | None = None  # `cell N:line:col` in a notebook, whose lines are not the file's
 
     @property
     def where(self) -> str:
-        """`path:line:col`, or `path` when the error names no line."""
+        """`path:line:col`, `path:cell N:line:col`, or `path` when the error names no line."""
+        if self.cell is not None:
+            return f"{self.path}:{self.cell}"
         return self.path if self.line is None else f"{self.path}:{self.line}:{self.column}"
 
 
 def file_error(result: FileResult) -> FileError:
     """`result.error` without the `path:` (and `line:col:`) the engine starts most messages with.
 
-    A notebook keeps `line:col` in the message: it counts lines in the joined code cells, so it
-    is no place in the .ipynb file.
+    A notebook's `cell N:line:col:` goes to `cell`: a line inside a cell is no line of the
+    .ipynb file, so `line` stays None.
     """
     message, prefix = result.error or "", f"{result.path}:"
     rest = message[len(prefix) :].lstrip(" ")
     if not message.startswith(prefix) or not rest:
         return FileError(posix_path(result.path), message)
+    if result.path.endswith(".ipynb"):
+        cell = _CELL_LINE_COLUMN.match(rest)
+        if cell is None:
+            return FileError(posix_path(result.path), rest)
+        return FileError(posix_path(result.path), rest[cell.end() + 2 :], cell=cell.group())
     match = _LINE_COLUMN.match(rest)
-    if match is None or result.path.endswith(".ipynb"):
+    if match is None:
         return FileError(posix_path(result.path), rest)
     return FileError(posix_path(result.path), rest[match.end() :], int(match[1]), int(match[2]))
 

@@ -38,7 +38,8 @@ def _error(error: FileError) -> str:
     properties = {"file": error.path}
     if error.line is not None:
         properties |= {"line": str(error.line), "col": str(error.column)}
-    return _command("error", properties, error.message)
+    message = error.message if error.cell is None else f"{error.cell}: {error.message}"
+    return _command("error", properties, message)
 
 
 def _finding(finding: Finding) -> str:

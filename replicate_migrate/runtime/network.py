@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
+import ipaddress
 import mimetypes
 import socket
 import urllib.error
@@ -24,6 +25,7 @@ import httpx
 from replicate_migrate.runtime.scenario import Scenario
 
 _ALWAYS_SERVED = ("replicate.delivery",)
+_API_HOST = "api.replicate.com"  # the simulated client never calls it; the real one does
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -43,6 +45,24 @@ class Answer:
 class OfflineError(ConnectionError):
     """Raised underneath library-specific errors when a request leaves the scenario."""
 
+    def __init__(self, url: str) -> None:
+        self.url, self.host = url, urlsplit(url).hostname or ""
+        super().__init__(f"replicate-migrate runtime: no network; {self.cause}")
+
+    @property
+    def is_real_client(self) -> bool:
+        """The request came from the real replicate package, not from the simulation."""
+        return self.host == _API_HOST
+
+    @property
+    def cause(self) -> str:
+        if self.is_real_client:
+            return (
+                f"{self.host} was called by the real replicate client, which the offline world "
+                f"does not answer ({self.url}): replicate was imported before the simulation"
+            )
+        return f"the offline world has no file at {self.url} (host {self.host})"
+
 
 def answer_for(scenario: Scenario, url: str) -> Answer:
     """The scenario's answer for `url`: its bytes, 404 on a served host, else OfflineError."""
@@ -53,24 +73,31 @@ def answer_for(scenario: Scenario, url: str) -> Answer:
     served = {urlsplit(known).hostname for known in scenario.files} | set(_ALWAYS_SERVED)
     if any(host == name or host.endswith(f".{name}") for name in served if name):
         return Answer(404, b"Not Found", "text/plain")
-    raise OfflineError(
-        f"replicate-migrate runtime: no network; {url!r} is not a file of the scenario"
-    )
+    raise OfflineError(url)
 
 
 @contextlib.contextmanager
 def patch_network(scenario: Scenario) -> Iterator[None]:
-    """Serve the scenario's files to httpx, requests and urllib; refuse every other request."""
+    """Serve the scenario's files to httpx, requests and urllib; refuse every other request.
+
+    Requests to loopback addresses go through: a test's local server stays reachable.
+    """
     with contextlib.ExitStack() as stack:
-        stack.enter_context(_patched(httpx.HTTPTransport, "handle_request", _httpx_sync(scenario)))
+        sync, async_ = httpx.HTTPTransport, httpx.AsyncHTTPTransport
         stack.enter_context(
-            _patched(httpx.AsyncHTTPTransport, "handle_async_request", _httpx_async(scenario))
+            _patched(sync, "handle_request", _httpx_sync(scenario, sync.handle_request))
+        )
+        stack.enter_context(
+            _patched(
+                async_, "handle_async_request", _httpx_async(scenario, async_.handle_async_request)
+            )
         )
         stack.enter_context(_patched_requests(scenario))
         stack.enter_context(_patched_urllib(scenario))
         for name in ("connect", "connect_ex"):
             guard = _refusing(getattr(socket.socket, name))
             stack.enter_context(_patched(socket.socket, name, guard))
+        stack.enter_context(_patched(socket, "getaddrinfo", _refusing_lookup(socket.getaddrinfo)))
         yield
 
 
@@ -98,17 +125,26 @@ def _httpx_response(scenario: Scenario, request: httpx.Request) -> httpx.Respons
     return httpx.Response(answer.status, headers=headers, content=answer.body, request=request)
 
 
-def _httpx_sync(scenario: Scenario) -> Any:
+def is_loopback(url: str) -> bool:
+    """Whether `url` names this machine (a test's own server), which stays reachable."""
+    return urlsplit(url).hostname in _LOOPBACK
+
+
+def _httpx_sync(scenario: Scenario, original: Any) -> Any:
     def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        if is_loopback(str(request.url)):
+            return original(self, request)  # type: ignore[no-any-return]
         return _httpx_response(scenario, request)
 
     return handle_request
 
 
-def _httpx_async(scenario: Scenario) -> Any:
+def _httpx_async(scenario: Scenario, original: Any) -> Any:
     async def handle_async_request(
         self: httpx.AsyncHTTPTransport, request: httpx.Request
     ) -> httpx.Response:
+        if is_loopback(str(request.url)):
+            return await original(self, request)  # type: ignore[no-any-return]
         return _httpx_response(scenario, request)
 
     return handle_async_request
@@ -123,7 +159,11 @@ def _patched_requests(scenario: Scenario) -> Iterator[None]:
         yield
         return
 
+    original = requests.adapters.HTTPAdapter.send
+
     def send(self: Any, request: Any, **kwargs: Any) -> Any:
+        if is_loopback(request.url):
+            return original(self, request, **kwargs)
         try:
             answer = answer_for(scenario, request.url)
         except OfflineError as exc:
@@ -159,6 +199,8 @@ class _OfflineHTTPHandler(urllib.request.HTTPHandler):
     scenario: Scenario
 
     def http_open(self, req: urllib.request.Request) -> Any:
+        if is_loopback(req.full_url):
+            return super().http_open(req)
         return _urllib_open(self.scenario, req)
 
 
@@ -166,6 +208,8 @@ class _OfflineHTTPSHandler(urllib.request.HTTPSHandler):
     scenario: Scenario
 
     def https_open(self, req: urllib.request.Request) -> Any:
+        if is_loopback(req.full_url):
+            return super().https_open(req)
         return _urllib_open(self.scenario, req)
 
 
@@ -182,6 +226,31 @@ def _patched_urllib(scenario: Scenario) -> Iterator[None]:
         yield
     finally:
         urllib.request._opener = previous  # type: ignore[attr-defined]
+
+
+def _refusing_lookup(getaddrinfo: Any) -> Any:
+    # Name the host while it is still a name: once resolved, a refused connect knows only
+    # an address (and without a network the lookup itself fails, naming nothing).
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
+        if isinstance(name, str) and not _is_local_name(name):
+            raise socket.gaierror(
+                socket.EAI_NONAME, f"replicate-migrate runtime: no network (lookup of {name})"
+            )
+        return getaddrinfo(host, *args, **kwargs)
+
+    return guarded
+
+
+def _is_local_name(name: str) -> bool:
+    """Loopback, this machine's own name, or an address (the connect guard judges those)."""
+    if name in _LOOPBACK or name == socket.gethostname():
+        return True
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def _refusing(connect: Any) -> Any:

@@ -15,7 +15,7 @@ from replicate_migrate.runtime.fake.state import World
 from replicate_migrate.runtime.network import patch_network
 from replicate_migrate.runtime.scenario import SEMANTICS, Scenario
 
-_VERSIONS = {"0.34": "0.34.2", "1.0": "1.0.7"}
+VERSIONS = {"0.34": "0.34.2", "1.0": "1.0.7"}
 
 
 def is_replicate_module(name: str) -> bool:
@@ -57,7 +57,7 @@ def build_modules(world: World) -> dict[str, ModuleType]:
     )
     default_client: Any = client_type()
     modules = {
-        "replicate.__about__": _module("__about__", __version__=_VERSIONS[world.semantics]),
+        "replicate.__about__": _module("__about__", __version__=VERSIONS[world.semantics]),
         "replicate.client": _module("client", Client=client_type),
         "replicate.exceptions": _module(
             "exceptions",
