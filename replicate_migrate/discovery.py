@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
+from replicate_migrate.options import Options
+
 # ruff's defaults, plus `__pycache__`: tool and build directories nobody migrates by hand.
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
@@ -78,6 +80,38 @@ def discover(
     # Sorting strings by their parts orders like sorting Paths, at a fraction of the cost.
     files = sorted(walker.files, key=lambda f: f.split(os.sep))
     return Discovered(tuple(map(Path, files)), tuple(sorted(set(walker.errors))))
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    """The files a run names, and the rest of their project, read for facts only."""
+
+    files: tuple[Path, ...]  # named: reported and rewritten
+    errors: tuple[tuple[str, str], ...]
+    context: tuple[Path, ...]  # the project's other files (same excludes and gitignore)
+    root: str  # the project root, absolute
+
+
+def discover_project(paths: Sequence[Path], options: Options) -> ProjectFiles:
+    """The files under `paths`, and the other files of the project they are in."""
+    from replicate_migrate.project.root import find_project_root
+
+    root = os.path.abspath(options.project_root) if options.project_root else find_project_root(paths)
+    def walk(where: Sequence[Path], force: bool) -> Discovered:
+        return discover(
+            where,
+            exclude=DEFAULT_EXCLUDES if options.exclude is None else options.exclude,
+            extend_exclude=options.extend_exclude,
+            force_exclude=force,
+            respect_gitignore=options.respect_gitignore,
+        )
+
+    found = walk(paths, options.force_exclude)
+    if all(os.path.abspath(path) == root for path in paths):
+        return ProjectFiles(found.files, found.errors, (), root)
+    named = {os.path.abspath(file) for file in found.files}
+    context = tuple(f for f in walk([Path(root)], False).files if os.path.abspath(f) not in named)
+    return ProjectFiles(found.files, found.errors, context, root)
 
 
 def mentions(data: bytes, needles: Iterable[bytes]) -> bool:

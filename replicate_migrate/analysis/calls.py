@@ -27,6 +27,7 @@ from replicate_migrate.analysis.values import (
     Values,
     key_step,
 )
+from replicate_migrate.project.resolver import is_project_name
 
 # Callees that call a function they are given with the arguments that follow it,
 # passing keyword arguments through (so `use_file_output=False` can go on them).
@@ -154,7 +155,7 @@ class CallEvaluator(Evaluator):
         if name in ("builtins.next", "builtins.iter") and node.args:
             values = self.iterate(node.args[0].value)
             return values if name == "builtins.next" else step_all(values, WRAP)
-        if name.split(".", 1)[0] in self.project_roots:
+        if is_project_name(name):
             return self.project_call(node, name, None)
         for position, arg in enumerate(node.args):
             keyword = arg.keyword.value if arg.keyword else None

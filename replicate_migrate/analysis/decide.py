@@ -9,6 +9,7 @@ from replicate_migrate.analysis.models import ModelFacts, OutputKind, split_ref
 from replicate_migrate.analysis.shape import Shape, is_file_output_use, needs_fix, shape_of
 from replicate_migrate.analysis.values import WRAP, CallSite, Category, Source
 from replicate_migrate.options import Strategy
+from replicate_migrate.project.resolver import display
 from replicate_migrate.results import Action
 
 URL = "url"
@@ -179,6 +180,6 @@ def _is_fixable_entry(reach: Reach, model: ModelFacts | None) -> bool:
 
 
 def _reasons(bad: tuple[Reach, ...]) -> str:
-    details = sorted({r.use.detail for r in bad})
+    details = sorted({display(r.use.detail) for r in bad})
     text = ", ".join(details[:4])
     return text + (f" and {len(details) - 4} more" if len(details) > 4 else "")

@@ -40,11 +40,11 @@ class Links:
         self.functions: dict[str, Function] = {}
         # Functions a result was passed to that no module in the run defines (so far).
         self.unresolved: set[str] = set()
+        self.names = ProjectNames(facts)
+        self.functions = self.names.functions
         for module in facts:
             for use in module.uses:
-                self.uses[use.result.source].append((use, module.module_name))
-            for function in module.functions:
-                self.functions[function.qualname] = function
+                self.uses[self.names.source(use.result.source)].append((use, module.module_name))
 
     def reach(self, source: Source) -> list[Reach]:
         self.expanded: set[tuple[Source, Result, Use | None, int]] = set()
@@ -72,7 +72,7 @@ class Links:
     def _follow(self, reach: Reach, depth: int, seen: frozenset[Source]) -> Iterator[Reach]:
         use = reach.use
         target = self._target(use)
-        callee = use.target.rpartition(":")[0]
+        callee = self.names.resolve(use.target.rpartition(":")[0])
         if use.category is Category.PASSED and callee not in self.functions:
             self.unresolved.add(callee)
         if target is None or depth >= MAX_DEPTH or target in seen:
@@ -89,8 +89,10 @@ class Links:
 
     def _target(self, use: Use) -> Source | Use | None:
         if use.category is Category.RETURNED:
-            return Source("return", use.target) if use.target in self.functions else None
+            qualname = self.names.resolve(use.target)
+            return Source("return", qualname) if qualname in self.functions else None
         qualname, _, param = use.target.rpartition(":")
+        qualname = self.names.resolve(qualname)
         function = self.functions.get(qualname)
         if function is None:
             return None
@@ -103,6 +105,53 @@ class Links:
             return Use(use.result, Category.NEEDS_STR, use.node, f"parameter {param}: str",
                        use.scope, use.pure)
         return Source("param", f"{qualname}:{param}")
+
+
+class ProjectNames:
+    """Project names as the run's facts resolve them: the function a name is bound to,
+    through re-exports (`from .client import generate` in `__init__.py`) and star imports."""
+
+    def __init__(self, facts: Sequence[ModuleFacts]) -> None:
+        self.functions: dict[str, Function] = {}
+        self.aliases: dict[str, str] = {}
+        self.stars: dict[str, tuple[str, ...]] = {}
+        for module in facts:
+            self.aliases.update(module.aliases)
+            if module.stars:
+                self.stars[module.module_name] = module.stars
+            for function in module.functions:
+                self.functions[function.qualname] = function
+        self.cache: dict[str, str] = {}
+
+    def resolve(self, name: str) -> str:
+        """The qualname of the function `name` is bound to; `name` itself when none is known."""
+        found = self.cache.get(name)
+        if found is None:
+            found = self.cache[name] = self._resolve(name, MAX_DEPTH)
+        return found
+
+    def _resolve(self, name: str, budget: int) -> str:
+        if name in self.functions or budget <= 0:
+            return name
+        target = self.aliases.get(name)
+        if target is not None:
+            return self._resolve(target, budget - 1)
+        owner, _, attr = name.rpartition(".")
+        if owner in self.aliases:  # `from .sub import client as x` re-exported, then `x.f`
+            return self._resolve(f"{self.aliases[owner]}.{attr}", budget - 1)
+        for star in reversed(self.stars.get(owner, ())):  # the last import of a name wins
+            found = self._resolve(f"{star}.{attr}", budget - 1)
+            if found in self.functions:
+                return found
+        return name
+
+    def source(self, source: Source) -> Source:
+        if source.kind == "return":
+            return Source("return", self.resolve(source.name))
+        if source.kind == "param":
+            qualname, _, param = source.name.rpartition(":")
+            return Source("param", f"{self.resolve(qualname)}:{param}")
+        return source
 
 
 def _escaped(use: Use, why: str) -> Use:

@@ -11,6 +11,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from replicate_migrate.analysis.flow import FlowWalker, dotted_name
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import CallSite, ModuleFacts
+from replicate_migrate.project.resolver import Resolver
 
 IGNORE_COMMENT = "# replicate-migrate: ignore"
 
@@ -32,8 +33,8 @@ class _Pending:
 
 
 class _Walker(FlowWalker):
-    def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
-        super().__init__(rec, project_roots)
+    def __init__(self, rec: Recorder, resolver: Resolver | None) -> None:
+        super().__init__(rec, resolver)
         self.pending: list[_Pending] = []
         self.dict_consts: dict[str, dict[str, str]] = {}
         self.on_call_site = self.record_call
@@ -93,7 +94,7 @@ def analyze_module(
     module: cst.Module,
     path: str,
     module_name: str,
-    project_roots: frozenset[str],
+    resolver: Resolver | None,
     text: str | None = None,
     locate: Locate | None = None,
 ) -> tuple[ModuleFacts, Recorder]:
@@ -103,7 +104,7 @@ def analyze_module(
     statements; without it, positions come from `module` itself.
     """
     rec = Recorder(module_name)
-    walker = _Walker(rec, project_roots)
+    walker = _Walker(rec, resolver)
     walker.walk_module(module)
     if locate is None and walker.pending:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -115,6 +116,8 @@ def analyze_module(
         calls=calls,
         uses=tuple(rec.uses.values()),
         functions=tuple(rec.functions.values()),
+        aliases=tuple(sorted(rec.aliases.items())),
+        stars=tuple(rec.stars),
     )
     return facts, rec
 

@@ -159,3 +159,5 @@ class ModuleFacts:
     calls: tuple[CallSite, ...]
     uses: tuple[Use, ...]
     functions: tuple[Function, ...]
+    aliases: tuple[tuple[str, str], ...] = ()  # (this module's name, the project name it binds)
+    stars: tuple[str, ...] = ()  # project modules this one imports with `*`, in order

@@ -18,32 +18,31 @@ from replicate_migrate.analysis.models import ModelFacts
 from replicate_migrate.analysis.values import Category, ModuleFacts, Source
 from replicate_migrate.engine.pool import Job
 from replicate_migrate.options import Options
+from replicate_migrate.project import Project
 
 
 class Demand:
     """What the facts so far say the run must still analyse; each request is made once.
 
-    Callers: files that may call a function returning a run() result (they name it and
-    its module). Definitions: project functions a result is passed to, in files that say
-    `replicate` but were not analysed that far yet (a run does not wander into every
-    module of the tree).
+    Callers: files that may call a function returning a run() result: they name it,
+    can import its module (replicate_migrate.project), and name a part of the module's
+    dotted name or import relatively. Re-exports of such a function (`__init__.py`,
+    star imports) are looked for in the same way. Definitions: project functions a
+    result is passed to, in any file of the run, for the names the run needs only.
     """
 
-    def __init__(
-        self,
-        sources: Sequence[tuple[str, bytes]],
-        candidates: Sequence[tuple[str, bytes]],  # files that could import an analysed one
-        names: dict[str, str],
-        first: list[Job],
-        saying: set[str],
-    ) -> None:
-        self.candidates = candidates
-        self.names = names
+    def __init__(self, sources: Sequence[tuple[str, bytes]], project: Project, first: list[Job]) -> None:
+        self.sources = sources
+        self.keys = project.keys
+        self.resolver = project.resolver
         self.data = dict(sources)
-        self.paths = {names[path]: path for path in saying}
+        self.paths = {self.keys[path]: path for path, _ in sources}
         self.asked = {job.path: (job.taint, job.provide) for job in first}
-        self.scanned: set[str] = set()  # returning functions already looked for
-        self.index: dict[bytes, list[int]] | None = None  # word -> candidates saying it
+        self.returning: set[str] = set()  # functions returning a result, and their re-exports
+        self.aliases: dict[str, set[str]] = {}  # project name -> module-level names bound to it
+        self.stars: dict[str, set[str]] = {}  # module -> modules importing it with `*`
+        self.scanned: set[str] = set()  # names whose callers were looked for
+        self.index: dict[bytes, list[int]] | None = None  # word -> sources saying it
 
     def follow(self, facts: list[ModuleFacts]) -> list[Job]:
         """The callers of functions these new facts show returning a result (during a phase)."""
@@ -59,7 +58,13 @@ class Demand:
             wanted.setdefault(path, (set(), set()))[0].update(words)
         for path, name in self._definitions(facts):
             wanted.setdefault(path, (set(), set()))[1].add(name)
+        for path in self._star_modules(facts):
+            wanted.setdefault(path, (set(), set()))[0].add("import")
         return self._jobs(wanted)
+
+    def _star_modules(self, facts: list[ModuleFacts]) -> list[str]:
+        """Modules imported with `*`: what they import in turn says where their names come from."""
+        return [self.paths[star] for module in facts for star in module.stars if star in self.paths]
 
     def _jobs(self, wanted: dict[str, tuple[set[str], set[str]]]) -> list[Job]:
         data = self.data
@@ -70,24 +75,59 @@ class Demand:
                 continue
             fresh = path not in self.asked  # else the worker holding it has its bytes
             self.asked[path] = (old_taint | taint, old_provide | provide)
-            jobs.append(Job(path, self.names[path], data[path] if fresh else b"",
+            jobs.append(Job(path, self.keys[path], data[path] if fresh else b"",
                             frozenset(taint), frozenset(provide), consumer=True))
         return jobs
 
     def _callers(self, facts: list[ModuleFacts]) -> dict[str, set[str]]:
-        exported: dict[str, set[str]] = {}  # function name -> modules defining one
         for module in facts:
             for use in module.uses:
-                returns_call = use.category is Category.RETURNED and use.result.source.kind == "call"
-                if returns_call and use.target not in self.scanned:
-                    self.scanned.add(use.target)
-                    owner, _, name = use.target.rpartition(".")
-                    exported.setdefault(name, set()).add(owner)
+                if use.category is Category.RETURNED and use.result.source.kind in ("call", "return"):
+                    self.returning.add(use.target)
+            for own, target in module.aliases:
+                self.aliases.setdefault(target, set()).add(own)
+            for star in module.stars:
+                self.stars.setdefault(star, set()).add(module.module_name)
+        exported: dict[str, set[str]] = {}  # function name -> modules it can be imported from
+        for qualname in self._reexported(self.returning):
+            if qualname not in self.scanned:
+                self.scanned.add(qualname)
+                owner, _, name = qualname.rpartition(".")
+                exported.setdefault(name, set()).add(owner)
         if not exported:
             return {}
         if self.index is None:  # built once, at the first function to look for
-            self.index = _word_index(self.candidates)
-        return _callers(self.candidates, self.index, exported)
+            self.index = _word_index(self.sources)
+        return self._importers(exported)
+
+    def _reexported(self, names: set[str]) -> set[str]:
+        """`names` and every name they are re-exported as (aliases, star imports)."""
+        out, stack = set(), list(names)
+        while stack:
+            name = stack.pop()
+            if name in out:
+                continue
+            out.add(name)
+            stack.extend(self.aliases.get(name, ()))
+            owner, _, attr = name.rpartition(".")
+            stack.extend(f"{module}.{attr}" for module in self.stars.get(owner, ()))
+        return out
+
+    def _importers(self, exported: dict[str, set[str]]) -> dict[str, set[str]]:
+        """Files naming one of these functions that can import a module defining it."""
+        assert self.index is not None
+        out: dict[str, set[str]] = {}
+        for name, owners in exported.items():
+            words = {w for owner in owners for w in owner.split(".")[1:]}
+            for number in self.index.get(name.encode(), ()):
+                path, data = self.sources[number]
+                key = self.keys[path]
+                if not any(self.resolver.can_import(key, owner) for owner in owners):
+                    continue
+                present = {w for w in words if w.encode() in data}
+                if present or b"from ." in data:
+                    out.setdefault(path, set()).update({name, *present})
+        return out
 
     def _definitions(self, facts: list[ModuleFacts]) -> list[tuple[str, str]]:
         links = Links(facts)
@@ -115,27 +155,6 @@ def _word_index(sources: Sequence[tuple[str, bytes]]) -> dict[bytes, list[int]]:
         for word in set(_IDENTIFIER.findall(data)):
             index.setdefault(word, []).append(number)
     return index
-
-
-def _callers(
-    sources: Sequence[tuple[str, bytes]],
-    index: dict[bytes, list[int]],
-    exported: dict[str, set[str]],
-) -> dict[str, set[str]]:
-    """Files naming one of these functions and a module defining it, with those words."""
-    out: dict[str, set[str]] = {}
-    for name, owners in exported.items():
-        roots = {owner.split(".", 1)[0] for owner in owners}
-        leaves = {owner.rsplit(".", 1)[-1] for owner in owners}
-        for number in index.get(name.encode(), ()):
-            path, data = sources[number]
-            # An importer names the defining package's root (absolute imports only, as above).
-            if not any(r.encode() in data for r in roots):
-                continue
-            present = {leaf for leaf in leaves if leaf.encode() in data}
-            if present:
-                out.setdefault(path, set()).update({name, *present})
-    return out
 
 
 def models_of(facts: list[ModuleFacts], options: Options) -> tuple[dict[str, ModelFacts], tuple[str, ...]]:

@@ -20,6 +20,7 @@ from replicate_migrate.results import FileResult
 if TYPE_CHECKING:
     from replicate_migrate.analysis.decide import Decision
     from replicate_migrate.engine.worker import Worker
+    from replicate_migrate.project.resolver import Resolver
 
 
 SEEDS = frozenset({"replicate"})
@@ -30,7 +31,7 @@ class Job:
     """Analyse `path` (again, with more of it, when the worker already holds it)."""
 
     path: str  # as given on the command line or found by discovery
-    module_name: str
+    module_name: str  # the module's key in the run (replicate_migrate.project)
     data: bytes  # empty when the worker already holds the file
     taint: frozenset[str] = SEEDS  # words whose statements may hold replicate values
     provide: frozenset[str] = frozenset()  # names whose definitions the run needs
@@ -117,14 +118,14 @@ class Pool:
                 child.close()  # so that a worker that dies is an EOF here, not a hang
             self.procs.append(proc)
 
-    def start(self, roots: frozenset[str], rules: frozenset[str]) -> None:
+    def start(self, resolver: Resolver, rules: frozenset[str]) -> None:
         """What every worker needs to know before its first file (known once files are read)."""
         if self.in_process:
             from replicate_migrate.engine.worker import Worker
 
-            self.local = Worker(roots, rules)
+            self.local = Worker(resolver, rules)
         for conn in self.conns:
-            conn.send(("start", (roots, rules)))
+            conn.send(("start", (resolver, rules)))
 
     def analyze(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[ModuleFacts]:
         """Facts of the files (new, or whose analysed part grew); biggest files first."""

@@ -29,6 +29,7 @@ from replicate_migrate.notebooks import (
     notebook_to_python,
     python_to_notebook,
 )
+from replicate_migrate.project.resolver import Resolver
 from replicate_migrate.results import FileResult, Finding
 
 
@@ -44,7 +45,7 @@ class _Parsed:
 
 @dataclass
 class Worker:
-    project_roots: frozenset[str]
+    resolver: Resolver
     rules: frozenset[str]
     parsed: dict[str, _Parsed] = field(default_factory=dict)
     failed: dict[str, FileResult] = field(default_factory=dict)
@@ -91,15 +92,17 @@ class Worker:
 
     def _analyse(self, job: Job, text: str, sliced: Sliced, notebook: NotebookSource | None) -> _Parsed:
         facts, rec = analyze_module(
-            sliced.module(), job.path, job.module_name, self.project_roots, text,
+            sliced.module(), job.path, job.module_name, self.resolver, text,
             locate=lambda node, top, statement: sliced.group_of(top).where(node, statement),
         )
         return _Parsed(job, text, sliced, rec, facts, notebook)
 
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
         results = list(self.failed.values())
-        for path, parsed in self.parsed.items():
-            results.append(self._rewrite_one(parsed, decisions.get(path, [])))
+        for path, items in decisions.items():  # the files the run reports, no others
+            parsed = self.parsed.get(path)
+            if parsed is not None:
+                results.append(self._rewrite_one(parsed, items))
         return results
 
     def _rewrite_one(self, parsed: _Parsed, decisions: list[Decision]) -> FileResult:

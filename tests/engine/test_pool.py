@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from replicate_migrate.engine.pool import Job, Pool
+from replicate_migrate.project.resolver import EMPTY
 
 SOURCE = b'import replicate\n\nout = replicate.run("black-forest-labs/flux-schnell", input={})\nprint(out[0] + "")\n'
 
@@ -46,7 +47,8 @@ def test_workers_exit_when_the_parent_is_killed() -> None:
         "import time\n"
         "from replicate_migrate.engine.pool import Pool\n"
         "pool = Pool(2)\n"
-        "pool.start(frozenset(), frozenset())\n"
+        "from replicate_migrate.project.resolver import EMPTY\n"
+        "pool.start(EMPTY, frozenset())\n"
         "print('ready', flush=True)\n"
         "time.sleep(120)\n"
     )
@@ -66,7 +68,7 @@ def test_workers_exit_when_the_parent_is_killed() -> None:
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_file_is_analysed_and_rewritten_by_the_same_worker(jobs: int) -> None:
     with Pool(jobs) as pool:
-        pool.start(frozenset({"m0", "m1", "m2"}), frozenset({"RM001"}))
+        pool.start(EMPTY, frozenset({"RM001"}))
         facts = pool.analyze([Job(f"m{i}.py", f"m{i}", SOURCE) for i in range(3)])
         assert sorted(f.path for f in facts) == ["m0.py", "m1.py", "m2.py"]
         # Growing a file's analysis sends no bytes: the worker holding it still has them.

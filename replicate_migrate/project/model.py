@@ -1,0 +1,122 @@
+"""Files -> module keys and a Resolver: each file's import root, dotted name and import path.
+
+A file's import root is the nearest ancestor directory without `__init__.py`, the
+directory Python must have on `sys.path` to import it by its dotted name: a script's
+own folder (`python path/to/main.py` puts it first on the path), or the folder holding
+a package (`pkg/sub/mod.py` is `pkg.sub.mod`). Its import path, in order, is that root,
+then each directory above it up to the project root, each followed by its `src/`:
+the places a project's code is run from or installed from (an editable install of a
+`src/` layout), the way mypy and pyright add the project root and `src` to the path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from replicate_migrate.project.resolver import KEY_PREFIX, Resolver
+
+
+@dataclass(frozen=True)
+class Project:
+    keys: dict[str, str]  # path, as given -> module key
+    resolver: Resolver
+
+    def is_replicate_itself(self, path: str) -> bool:
+        """The replicate package's own modules (vendored, site-packages) are not its users."""
+        return self.keys[path] in self.resolver.external
+
+
+def build_project(paths: Sequence[str], top: str) -> Project:
+    """Keys and import paths of `paths`; `top` (absolute) is the project root."""
+    layout = _Layout(top)
+    keys = {path: layout.add(path) for path in paths}
+    search = {key: layout.search_path(root) for key, root in layout.roots.items()}  # adds tokens
+    resolver = Resolver(
+        dirs=tuple(layout.tokens),
+        modules=layout.modules,
+        packages=frozenset(layout.packages),
+        search=search,
+        external=frozenset(layout.external),
+        inits=frozenset(layout.inits),
+    )
+    return Project(keys, resolver)
+
+
+class _Layout:
+    def __init__(self, top: str) -> None:
+        self.top = top
+        self.tokens: list[str] = []
+        self.token_of: dict[str, int] = {}
+        self.is_package: dict[str, bool] = {}
+        self.absolute: dict[str, str] = {}
+        self.modules: dict[str, str] = {}
+        self.packages: set[str] = set()
+        self.roots: dict[str, str] = {}  # key -> its import root
+        self.external: set[str] = set()
+        self.inits: set[str] = set()
+
+    def add(self, path: str) -> str:
+        given, file = os.path.split(path)
+        directory = self.absolute.get(given)
+        if directory is None:
+            directory = self.absolute[given] = os.path.abspath(given or ".")
+        stem, suffix = os.path.splitext(file)
+        root, parts = directory, []
+        while self._has_init(root):
+            root, name = os.path.split(root)
+            parts.append(name)
+            if not name:
+                break
+        parts.reverse()
+        if stem != "__init__" or not parts:
+            parts.append(stem)
+        key = ".".join([f"{KEY_PREFIX}{self._token(root)}", *(p.replace(".", "%2E") for p in parts)])
+        self.roots.setdefault(key, root)
+        if stem == "__init__":
+            self.inits.add(key)
+        if suffix == ".py":
+            module = directory if stem == "__init__" else os.path.join(directory, stem)
+            self.modules.setdefault(module, key)
+            self._note_dirs(directory)
+            if parts[0] == "replicate" and (len(parts) > 1 or stem == "__init__"):
+                self.external.add(key)
+        return key
+
+    def search_path(self, root: str) -> tuple[int, ...]:
+        found: list[int] = []
+        directory = root
+        while True:
+            for candidate in (directory, os.path.join(directory, "src")):
+                if (candidate == root or candidate in self.packages) and self._token(candidate) not in found:
+                    found.append(self._token(candidate))
+            parent = os.path.dirname(directory)
+            if directory == self.top or parent == directory or not _is_within(directory, self.top):
+                return tuple(found)
+            directory = parent
+
+    def _has_init(self, directory: str) -> bool:
+        found = self.is_package.get(directory)
+        if found is None:
+            found = self.is_package[directory] = os.path.isfile(os.path.join(directory, "__init__.py"))
+        return found
+
+    def _token(self, directory: str) -> int:
+        token = self.token_of.get(directory)
+        if token is None:
+            token = self.token_of[directory] = len(self.tokens)
+            self.tokens.append(directory)
+        return token
+
+    def _note_dirs(self, directory: str) -> None:
+        while directory not in self.packages:
+            self.packages.add(directory)
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                return
+            directory = parent
+
+
+def _is_within(directory: str, top: str) -> bool:
+    return directory == top or directory.startswith(top.rstrip(os.sep) + os.sep)
