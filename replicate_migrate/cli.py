@@ -43,6 +43,9 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 @click.option("--force-exclude", is_flag=True, default=None, help="Apply excludes to paths given explicitly.")
 @click.option("--no-respect-gitignore", is_flag=True, default=None, help="Do not read .gitignore files.")
 @click.option("--stdin-filename", default=None, help="The path to report for `-` (stdin).")
+@click.option("--project-root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the project's other files are read for facts (default: the nearest "
+                   "pyproject.toml, setup.cfg, setup.py or .git above the paths).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Report format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write the report here.")
 @click.option("--statistics", is_flag=True, default=None, help="Counts per rule and action.")
@@ -168,6 +171,7 @@ def _options(s: dict[str, object]) -> Options:
         extend_exclude=strings("extend_exclude"),
         force_exclude=bool(s.get("force_exclude", False)),
         respect_gitignore=bool(s.get("respect_gitignore", True)),
+        project_root=str(s["project_root"]) if s.get("project_root") else None,
     )
 
 
@@ -181,7 +185,13 @@ def _run_stdin(settings: dict[str, object], options: Options) -> int:
             sys.stdout.buffer.write(sys.stdin.buffer.read())
             return EXIT_CLEAN
     data = sys.stdin.buffer.read()
-    outcome = migrate_sources([(path, data)], options)
+    root: str | None = None
+    context: tuple[str, ...] = ()
+    if settings.get("stdin_filename"):  # the project around the file informs it
+        from replicate_migrate.discovery import discover_context
+
+        root, context = discover_context(Path(path), options)
+    outcome = migrate_sources([(path, data)], options, context=context, root=root)
     if options.fix:
         result = next(iter(outcome.results), None)
         sys.stdout.buffer.write(result.migrated if result and result.migrated else data)

@@ -114,6 +114,18 @@ def discover_project(paths: Sequence[Path], options: Options) -> ProjectFiles:
     return ProjectFiles(found.files, found.errors, context, root)
 
 
+def discover_context(path: Path, options: Options) -> tuple[str, tuple[str, ...]]:
+    """The project root around `path` (which need not exist) and the project's other files."""
+    from replicate_migrate.project.root import find_project_root
+
+    root = os.path.abspath(options.project_root) if options.project_root else find_project_root([path])
+    exclude = DEFAULT_EXCLUDES if options.exclude is None else options.exclude
+    found = discover([Path(root)], exclude=exclude, extend_exclude=options.extend_exclude,
+                     respect_gitignore=options.respect_gitignore)
+    own = os.path.abspath(path)
+    return root, tuple(str(f) for f in found.files if os.path.abspath(f) != own)
+
+
 def mentions(data: bytes, needles: Iterable[bytes]) -> bool:
     """True when any needle occurs in `data`: the cheap test that skips most files unparsed."""
     return any(needle in data for needle in needles)

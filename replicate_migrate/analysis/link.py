@@ -83,7 +83,7 @@ class Links:
             return
         if not self.uses.get(target):
             if target.kind == "return":
-                yield Reach(_escaped(use, "no caller in the run uses it"), *_rest(reach))
+                yield Reach(_escaped(use, "no caller in the project uses it: its consumers are outside the project"), *_rest(reach))
             return
         yield from self._reach(target, reach.result, reach.entry, depth + 1, seen)
 

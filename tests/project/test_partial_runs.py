@@ -48,3 +48,32 @@ def test_files_outside_the_named_ones_are_not_reported(tmp_path: Path) -> None:
     top = write_tree(tmp_path / "repo", input_tree(case))
     named = run_tree(top, Options(jobs=1, project_root=str(top)), paths=[top / "services/b/helper.py"])
     assert list(named) == ["services/b/helper.py"]
+
+
+def test_stdin_with_a_filename_reads_the_project_around_it(tmp_path: Path, run_cli: RunCli) -> None:
+    case = next(c for c in TREE_CASES if c.name == "relative_import_wrapper_first_item_url")
+    top = write_tree(tmp_path / "repo", input_tree(case))
+    (top / "setup.cfg").write_text("")
+    source = (top / "app/client.py").read_bytes()
+    done = run_cli("-", "--stdin-filename", "app/client.py", "--fix", cwd=top, stdin=source)
+    assert done.stdout == expected_tree(case)["app/client.py"].decode()
+
+
+def test_project_root_option_bounds_the_files_read(tmp_path: Path, run_cli: RunCli) -> None:
+    """With --project-root at the helper's own folder, the caller beside it is out of sight:
+    the result then leaves what the tool can see, and the fix is the conservative one."""
+    case = next(c for c in TREE_CASES if c.name == "subpackage_parent_relative_import_url")
+    top = write_tree(tmp_path / "repo", input_tree(case))
+    (top / ".git").mkdir()
+    done = run_cli("app/services/music.py", "--project-root", "app/services", cwd=top)
+    assert "use_file_output=False" in done.stdout, done.stdout + done.stderr
+    assert "its consumers are outside the project" in done.stdout
+    done = run_cli("app/services/music.py", cwd=top)
+    assert ").url" in done.stdout, done.stdout + done.stderr
+
+
+def test_both_hooks_run_serially() -> None:
+    """pre-commit would otherwise split the staged files across processes."""
+    hooks = (Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text().split("- id:")[1:]
+    assert len(hooks) == 2
+    assert all("\n  require_serial: true\n" in hook for hook in hooks)
