@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from replicate_migrate.project.resolver import KEY_PREFIX, Resolver
+from replicate_migrate.project.resolver import KEY_PREFIX, UNIMPORTABLE, Resolver
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,15 @@ class _Layout:
         parts.reverse()
         if stem != "__init__" or not parts:
             parts.append(stem)
-        key = ".".join([f"{KEY_PREFIX}{self._token(root)}", *(p.replace(".", "%2E") for p in parts)])
+        # A notebook, or a module beside a package of its name, is imported by nobody;
+        # its key must still differ from the importable module's.
+        importable = suffix == ".py" and (stem == "__init__" or not self._has_init(os.path.join(directory, stem)))
+        token = f"{KEY_PREFIX}{self._token(root)}{'' if importable else UNIMPORTABLE}"
+        key = ".".join([token, *(p.replace(".", "%2E") for p in parts)])
         self.roots.setdefault(key, root)
         if stem == "__init__":
             self.inits.add(key)
-        if suffix == ".py":
+        if importable:
             module = directory if stem == "__init__" else os.path.join(directory, stem)
             self.modules.setdefault(module, key)
             self._note_dirs(directory)

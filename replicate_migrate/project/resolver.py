@@ -5,7 +5,8 @@ directory its dotted name starts from (the nearest ancestor without `__init__.py
 `services/a/main.py` and `services/b/main.py` are `@0.main` and `@1.main`, never one
 module. Functions are `<key>.<name>` and call sites `<key>#<n>`, as before. A name
 built from another directory on the path (`@2.services.a.main`, reaching the same file
-through namespace packages) is brought back to the file's own key by `canonical`.
+through namespace packages) is brought back to the file's own key by `canonical`. Files no import can reach (notebooks, `pkg.py`
+beside `pkg/__init__.py`) have keys of their own, `@<root>x.<name>`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import sys
 from dataclasses import dataclass
 
 KEY_PREFIX = "@"
-_TOKEN = re.compile(r"@\d+\.")
+UNIMPORTABLE = "x"  # after a root's number: a notebook, or a module a package shadows
+_TOKEN = re.compile(r"@\d+x?\.")
 # Names the standard library owns: a project directory without `__init__.py` of the same
 # name is a namespace package, which Python finds only after every regular module.
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
