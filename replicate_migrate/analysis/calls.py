@@ -84,6 +84,9 @@ class CallEvaluator(Evaluator):
 
     def callee_text(self, func: cst.BaseExpression) -> str:
         if isinstance(func, cst.Name):
+            stars = self.other_stars
+            if stars and func.value not in self.env and func.value not in self.module_env:
+                return f"{func.value}() (perhaps from `from {stars[-1]} import *`, not followed)"
             return f"{func.value}()"
         if isinstance(func, cst.Attribute):
             return f".{func.attr.value}()"
@@ -141,6 +144,8 @@ class CallEvaluator(Evaluator):
         if name in sem.CLIENT_CLASSES:
             self.eval_args(node, None)
             return frozenset({Replicate("client")})
+        if name == "importlib.import_module":
+            return self.import_module(node)
         forwarded = self.forwarded(node, name)
         if forwarded is not None:
             return forwarded
@@ -164,6 +169,15 @@ class CallEvaluator(Evaluator):
         if sem.is_module_of_interest(name):
             return frozenset({Qual(f"{name}()")})
         return NOTHING
+
+    def import_module(self, node: cst.Call) -> Values:
+        """`importlib.import_module("pkg.mod")` is `import pkg.mod as m`; a computed name is
+        no module the analysis can follow (its functions' results then escape)."""
+        self.eval_args(node, None)
+        dotted = string_value(node.args[0].value) if node.args else None
+        if not dotted or dotted.startswith("."):
+            return NOTHING
+        return frozenset({Qual(self.resolver.absolute(self.rec.module_name, dotted))})
 
     def gather(self, node: cst.Call) -> Values:
         out: set[Result] = set()

@@ -65,6 +65,7 @@ class Evaluator:
         self.module_env = {}
         self.class_attrs = {}
         self.resolver = resolver or EMPTY
+        self.other_stars: list[str] = []  # `from <not the project's> import *`: names unknown
         self.scope = ""
         self.env: Env = self.module_env
         self.on_call_site: Callable[[cst.Call, str, str, cst.Arg | None], str] | None = None

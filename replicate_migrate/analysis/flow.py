@@ -172,6 +172,8 @@ class FlowWalker(CallEvaluator):
         if isinstance(node.names, cst.ImportStar):
             if module is not None and is_project_name(module) and not self.scope:
                 self.rec.stars.append(module)
+            elif module is not None:
+                self.other_stars.append(module)
             return
         for alias in node.names:
             local = alias.asname.name if alias.asname is not None else alias.name

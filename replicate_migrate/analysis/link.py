@@ -76,7 +76,7 @@ class Links:
         if use.category is Category.PASSED and callee not in self.functions:
             self.unresolved.add(callee)
         if target is None or depth >= MAX_DEPTH or target in seen:
-            yield Reach(_escaped(use, "its callers are not all known"), *_rest(reach))
+            yield Reach(_escaped(use, self._unknown(callee)), *_rest(reach))
             return
         if isinstance(target, Use):
             yield Reach(target, *_rest(reach))
@@ -86,6 +86,12 @@ class Links:
                 yield Reach(_escaped(use, "no caller in the project uses it: its consumers are outside the project"), *_rest(reach))
             return
         yield from self._reach(target, reach.result, reach.entry, depth + 1, seen)
+
+    def _unknown(self, callee: str) -> str:
+        owner = callee.rpartition(".")[0]
+        if callee not in self.functions and self.names.stars.get(owner):
+            return "it may come from a star import no file of the project defines it in"
+        return "its callers are not all known"
 
     def _target(self, use: Use) -> Source | Use | None:
         if use.category is Category.RETURNED:
