@@ -185,13 +185,12 @@ def _run_stdin(settings: dict[str, object], options: Options) -> int:
             sys.stdout.buffer.write(sys.stdin.buffer.read())
             return EXIT_CLEAN
     data = sys.stdin.buffer.read()
-    root: str | None = None
     context: tuple[str, ...] = ()
     if settings.get("stdin_filename"):  # the project around the file informs it
         from replicate_migrate.discovery import discover_context
 
-        root, context = discover_context(Path(path), options)
-    outcome = migrate_sources([(path, data)], options, context=context, root=root)
+        context = discover_context(Path(path), options)
+    outcome = migrate_sources([(path, data)], options, context=context)
     if options.fix:
         result = next(iter(outcome.results), None)
         sys.stdout.buffer.write(result.migrated if result and result.migrated else data)

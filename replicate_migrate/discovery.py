@@ -84,46 +84,47 @@ def discover(
 
 @dataclass(frozen=True)
 class ProjectFiles:
-    """The files a run names, and the rest of their project, read for facts only."""
+    """The files a run names, and the rest of their projects, read for facts only."""
 
     files: tuple[Path, ...]  # named: reported and rewritten
     errors: tuple[tuple[str, str], ...]
-    context: tuple[Path, ...]  # the project's other files (same excludes and gitignore)
-    root: str  # the project root, absolute
+    context: tuple[Path, ...]  # the projects' other files (same excludes and gitignore)
 
 
 def discover_project(paths: Sequence[Path], options: Options) -> ProjectFiles:
-    """The files under `paths`, and the other files of the project they are in."""
-    from replicate_migrate.project.root import find_project_root
-
-    root = os.path.abspath(options.project_root) if options.project_root else find_project_root(paths)
-    def walk(where: Sequence[Path], force: bool) -> Discovered:
-        return discover(
-            where,
-            exclude=DEFAULT_EXCLUDES if options.exclude is None else options.exclude,
-            extend_exclude=options.extend_exclude,
-            force_exclude=force,
-            respect_gitignore=options.respect_gitignore,
-        )
-
-    found = walk(paths, options.force_exclude)
-    if all(os.path.abspath(path) == root for path in paths):
-        return ProjectFiles(found.files, found.errors, (), root)
+    """The files under `paths`, and the other files of the projects they are in
+    (`options.project_root`, else each path's nearest pyproject.toml, setup.cfg, setup.py
+    or .git above it)."""
+    found = _walk(paths, options, options.force_exclude)
+    roots = sorted({_project_root(path, options) for path in paths})
+    if all(os.path.abspath(path) in roots for path in paths):
+        return ProjectFiles(found.files, found.errors, ())  # the run is the whole project
     named = {os.path.abspath(file) for file in found.files}
-    context = tuple(f for f in walk([Path(root)], False).files if os.path.abspath(f) not in named)
-    return ProjectFiles(found.files, found.errors, context, root)
+    around = _walk([Path(root) for root in roots], options, False).files
+    return ProjectFiles(found.files, found.errors, tuple(f for f in around if os.path.abspath(f) not in named))
 
 
-def discover_context(path: Path, options: Options) -> tuple[str, tuple[str, ...]]:
-    """The project root around `path` (which need not exist) and the project's other files."""
+def discover_context(path: Path, options: Options) -> tuple[str, ...]:
+    """The other files of the project around `path` (which need not exist)."""
+    own = os.path.abspath(path)
+    around = _walk([Path(_project_root(path, options))], options, False).files
+    return tuple(str(f) for f in around if os.path.abspath(f) != own)
+
+
+def _project_root(path: Path, options: Options) -> str:
     from replicate_migrate.project.root import find_project_root
 
-    root = os.path.abspath(options.project_root) if options.project_root else find_project_root([path])
-    exclude = DEFAULT_EXCLUDES if options.exclude is None else options.exclude
-    found = discover([Path(root)], exclude=exclude, extend_exclude=options.extend_exclude,
-                     respect_gitignore=options.respect_gitignore)
-    own = os.path.abspath(path)
-    return root, tuple(str(f) for f in found.files if os.path.abspath(f) != own)
+    return os.path.abspath(options.project_root) if options.project_root else find_project_root(path)
+
+
+def _walk(paths: Sequence[Path], options: Options, force_exclude: bool) -> Discovered:
+    return discover(
+        paths,
+        exclude=DEFAULT_EXCLUDES if options.exclude is None else options.exclude,
+        extend_exclude=options.extend_exclude,
+        force_exclude=force_exclude,
+        respect_gitignore=options.respect_gitignore,
+    )
 
 
 def mentions(data: bytes, needles: Iterable[bytes]) -> bool:

@@ -47,7 +47,7 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
         errors = [FileResult(path, b"", error=message) for path, message in found.errors]
         named = {str(file) for file in found.files}
         every = [str(file) for file in (*found.files, *found.context)]
-        run = _Run(options, pool, every, found.root, named)
+        run = _Run(options, pool, every, options.project_root, named)
         for file in every:
             try:
                 run.add(file, _read(file))
@@ -63,16 +63,14 @@ def migrate_sources(
     options: Options,
     progress: Progress | None = None,
     context: Sequence[str] = (),
-    root: str | None = None,
 ) -> RunOutcome:
     """Migrate in-memory sources (path, bytes): the engine behind files and stdin.
 
-    `context`: other files of the project (under `root`), read for facts only.
+    `context`: other files of the project, read for facts only.
     """
     paths = [path for path, _ in sources]
-    top = root or os.path.commonpath([os.path.abspath(os.path.dirname(p) or ".") for p in paths] or ["."])
     with _few_collections(), Pool(1 if len(sources) + len(context) <= 1 else _workers(options)) as pool:
-        run = _Run(options, pool, [*paths, *context], top, set(paths))
+        run = _Run(options, pool, [*paths, *context], options.project_root, set(paths))
         for path, data in sources:
             run.add(path, data)
         for path in context:
@@ -108,13 +106,13 @@ def _workers(options: Options) -> int:
 class _Run:
     """One run's files as they are read; those importing replicate go to a worker at once."""
 
-    def __init__(self, options: Options, pool: Pool, paths: Sequence[str], root: str, named: set[str]) -> None:
+    def __init__(self, options: Options, pool: Pool, paths: Sequence[str], root: str | None, named: set[str]) -> None:
         from replicate_migrate.project import build_project
 
         self.options = options
         self.pool = pool
         self.named = named  # reported and rewritten; the other files only inform them
-        self.project = build_project(paths, root)
+        self.project = build_project(paths, os.path.abspath(root) if root else None)
         self.names = self.project.keys
         self.sources: list[tuple[str, bytes]] = []
         self.first: list[Job] = []

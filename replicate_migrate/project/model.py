@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from replicate_migrate.project.resolver import KEY_PREFIX, UNIMPORTABLE, Resolver
+from replicate_migrate.project.root import Markers
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,10 @@ class Project:
         return self.keys[path] in self.resolver.external
 
 
-def build_project(paths: Sequence[str], top: str) -> Project:
-    """Keys and import paths of `paths`; `top` (absolute) is the project root."""
+def build_project(paths: Sequence[str], top: str | None = None) -> Project:
+    """Keys and import paths of `paths`. `top` (absolute) bounds every import path; without
+    it each file's is bounded by its own project (the nearest marker above it), so that a
+    file resolves its imports the same whichever other files a run names."""
     layout = _Layout(top)
     keys = {path: layout.add(path) for path in paths}
     search = {key: layout.search_path(root) for key, root in layout.roots.items()}  # adds tokens
@@ -45,8 +48,9 @@ def build_project(paths: Sequence[str], top: str) -> Project:
 
 
 class _Layout:
-    def __init__(self, top: str) -> None:
+    def __init__(self, top: str | None) -> None:
         self.top = top
+        self.markers = Markers()
         self.tokens: list[str] = []
         self.token_of: dict[str, int] = {}
         self.is_package: dict[str, bool] = {}
@@ -90,13 +94,14 @@ class _Layout:
 
     def search_path(self, root: str) -> tuple[int, ...]:
         found: list[int] = []
+        top = self.top or self.markers.nearest(root) or os.sep
         directory = root
         while True:
             for candidate in (directory, os.path.join(directory, "src")):
                 if (candidate == root or candidate in self.packages) and self._token(candidate) not in found:
                     found.append(self._token(candidate))
             parent = os.path.dirname(directory)
-            if directory == self.top or parent == directory or not _is_within(directory, self.top):
+            if directory == top or parent == directory or not _is_within(directory, top):
                 return tuple(found)
             directory = parent
 

@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
 
-def find_project_root(paths: Sequence[Path]) -> str:
-    """The nearest directory at or above the paths holding a project marker (absolute).
+def find_project_root(path: Path) -> str:
+    """The nearest directory at or above `path` holding a project marker (absolute).
 
     A path with no marker above it is its own root (a directory, or a file's folder).
-    Paths in different projects share the nearest directory above all their roots.
     """
-    roots = {_root_of(os.path.abspath(path)) for path in paths} or {os.path.abspath(os.curdir)}
-    return os.path.commonpath(sorted(roots)) if len(roots) > 1 else roots.pop()
+    absolute = os.path.abspath(path)
+    start = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+    return Markers().nearest(start) or start
 
 
-def _root_of(path: str) -> str:
-    start = path if os.path.isdir(path) else os.path.dirname(path)
-    directory = start
-    while True:
-        if any(os.path.lexists(os.path.join(directory, marker)) for marker in MARKERS):
-            return directory
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return start
-        directory = parent
+class Markers:
+    """The nearest marked directory above each directory, looked up once per directory."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, str | None] = {}
+
+    def nearest(self, directory: str) -> str | None:
+        if directory not in self.found:
+            if any(os.path.lexists(os.path.join(directory, marker)) for marker in MARKERS):
+                self.found[directory] = directory
+            else:
+                parent = os.path.dirname(directory)
+                self.found[directory] = None if parent == directory else self.nearest(parent)
+        return self.found[directory]

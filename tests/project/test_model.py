@@ -91,7 +91,18 @@ def test_files_no_import_reaches_have_keys_of_their_own(tmp_path: Path) -> None:
 
 def test_the_project_root_is_the_nearest_marker_above(tmp_path: Path) -> None:
     _tree(tmp_path, "repo/pyproject.toml", "repo/app/deep/mod.py")
-    assert find_project_root([tmp_path / "repo/app/deep/mod.py"]) == str(tmp_path / "repo")
-    assert find_project_root([tmp_path / "repo/app"]) == str(tmp_path / "repo")
+    assert find_project_root(tmp_path / "repo/app/deep/mod.py") == str(tmp_path / "repo")
+    assert find_project_root(tmp_path / "repo/app") == str(tmp_path / "repo")
     (tmp_path / "loose").mkdir()
-    assert find_project_root([tmp_path / "loose"]) == str(tmp_path / "loose")
+    assert find_project_root(tmp_path / "loose") == str(tmp_path / "loose")
+
+
+def test_each_file_imports_within_its_own_project(tmp_path: Path) -> None:
+    """In a monorepo of projects, a file's import path stops at its own project's root, so
+    a run naming it alone and a run over the whole repository resolve it the same."""
+    _tree(tmp_path, ".git/HEAD", "services/a/pyproject.toml")
+    paths = _tree(tmp_path, "common/__init__.py", "services/a/app.py", "tools/run.py")
+    project = build_project(paths, None)
+    common, app, run = (project.keys[p] for p in paths)
+    assert project.resolver.absolute(run, "common") == common  # tools/ is under the repository's root
+    assert project.resolver.absolute(app, "common") == "common"  # services/a is a project of its own
