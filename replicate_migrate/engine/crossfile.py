@@ -41,6 +41,7 @@ class Demand:
         self.returning: set[str] = set()  # functions returning a result, and their re-exports
         self.aliases: dict[str, set[str]] = {}  # project name -> module-level names bound to it
         self.stars: dict[str, set[str]] = {}  # module -> modules importing it with `*`
+        self.relays: dict[str, set[str]] = {}  # function -> functions returning what it returns
         self.scanned: set[str] = set()  # names whose callers were looked for
         self.index: dict[bytes, list[int]] | None = None  # word -> sources saying it
 
@@ -82,14 +83,18 @@ class Demand:
     def _callers(self, facts: list[ModuleFacts]) -> dict[str, set[str]]:
         for module in facts:
             for use in module.uses:
-                if use.category is Category.RETURNED and use.result.source.kind in ("call", "return"):
+                if use.category is not Category.RETURNED:
+                    continue
+                if use.result.source.kind == "call":
                     self.returning.add(use.target)
+                elif use.result.source.kind == "return":  # returns what another function returns
+                    self.relays.setdefault(use.result.source.name, set()).add(use.target)
             for own, target in module.aliases:
                 self.aliases.setdefault(target, set()).add(own)
             for star in module.stars:
                 self.stars.setdefault(star, set()).add(module.module_name)
         exported: dict[str, set[str]] = {}  # function name -> modules it can be imported from
-        for qualname in self._reexported(self.returning):
+        for qualname in self._returning():
             if qualname not in self.scanned:
                 self.scanned.add(qualname)
                 owner, _, name = qualname.rpartition(".")
@@ -100,9 +105,11 @@ class Demand:
             self.index = _word_index(self.sources)
         return self._importers(exported)
 
-    def _reexported(self, names: set[str]) -> set[str]:
-        """`names` and every name they are re-exported as (aliases, star imports)."""
-        out, stack = set(), list(names)
+    def _returning(self) -> set[str]:
+        """Functions returning a result, every name they are re-exported as (aliases, star
+        imports), and the functions returning what one of those returns."""
+        out: set[str] = set()
+        stack = list(self.returning)
         while stack:
             name = stack.pop()
             if name in out:
@@ -111,6 +118,7 @@ class Demand:
             stack.extend(self.aliases.get(name, ()))
             owner, _, attr = name.rpartition(".")
             stack.extend(f"{module}.{attr}" for module in self.stars.get(owner, ()))
+            stack.extend(self.relays.get(name, ()))
         return out
 
     def _importers(self, exported: dict[str, set[str]]) -> dict[str, set[str]]:
@@ -118,16 +126,33 @@ class Demand:
         assert self.index is not None
         out: dict[str, set[str]] = {}
         for name, owners in exported.items():
-            words = {w for owner in owners for w in owner.split(".")[1:]}
             for number in self.index.get(name.encode(), ()):
                 path, data = self.sources[number]
-                key = self.keys[path]
-                if not any(self.resolver.can_import(key, owner) for owner in owners):
-                    continue
-                present = {w for w in words if w.encode() in data}
-                if present or b"from ." in data:
-                    out.setdefault(path, set()).update({name, *present})
+                words = self._import_words(self.keys[path], data, owners)
+                if words:
+                    out.setdefault(path, set()).update({name, *words})
         return out
+
+    def _import_words(self, importer: str, data: bytes, owners: set[str]) -> set[str]:
+        """The words by which `data` may import one of `owners`; empty when it cannot.
+
+        `from pkg.mod import f`, `import pkg.mod`, `from pkg import mod` name the first and
+        the last part; `from .mod import f`, `from ..sub import mod` only the last, and only
+        within the same top-level package; `from pkg import *` the first.
+        """
+        words: set[str] = set()
+        star = b"import *" in data
+        for owner in owners:
+            token, *parts = owner.split(".")
+            if not parts or not self.resolver.can_import(importer, owner):
+                continue
+            first, last = parts[0], parts[-1]
+            tail = last.encode() in data or star
+            if first.encode() in data and tail:
+                words.update(w for w in (first, last) if w.encode() in data)
+            elif importer.split(".", 1)[0] == token and b"from ." in data and tail:
+                words.update(w for w in (last,) if w.encode() in data)
+        return words
 
     def _definitions(self, facts: list[ModuleFacts]) -> list[tuple[str, str]]:
         links = Links(facts)
