@@ -44,6 +44,7 @@ class Demand:
         self.relays: dict[str, set[str]] = {}  # function -> functions returning what it returns
         self.scanned: set[str] = set()  # names whose callers were looked for
         self.index: dict[bytes, list[int]] | None = None  # word -> sources saying it
+        self.looked = 0  # function names looked for so far
 
     def follow(self, facts: list[ModuleFacts]) -> list[Job]:
         """The callers of functions these new facts show returning a result (during a phase)."""
@@ -101,7 +102,8 @@ class Demand:
                 exported.setdefault(name, set()).add(owner)
         if not exported:
             return {}
-        if self.index is None:  # built once, at the first function to look for
+        self.looked += len(exported)
+        if self.index is None and self.looked > SCAN_NAMES:  # built once, when it pays
             self.index = _word_index(self.sources)
         return self._importers(exported)
 
@@ -123,15 +125,21 @@ class Demand:
 
     def _importers(self, exported: dict[str, set[str]]) -> dict[str, set[str]]:
         """Files naming one of these functions that can import a module defining it."""
-        assert self.index is not None
         out: dict[str, set[str]] = {}
         for name, owners in exported.items():
-            for number in self.index.get(name.encode(), ()):
+            for number in self._saying(name.encode()):
                 path, data = self.sources[number]
                 words = self._import_words(self.keys[path], data, owners)
                 if words:
                     out.setdefault(path, set()).update({name, *words})
         return out
+
+    def _saying(self, word: bytes) -> list[int]:
+        """The sources saying `word` (as a whole word): from the index, or by one scan."""
+        if self.index is not None:
+            return self.index.get(word, [])
+        pattern = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])" + re.escape(word) + rb"(?![A-Za-z0-9_\x80-\xff])")
+        return [n for n, (_, data) in enumerate(self.sources) if word in data and pattern.search(data)]
 
     def _import_words(self, importer: str, data: bytes, owners: set[str]) -> set[str]:
         """The words by which `data` may import one of `owners`; empty when it cannot.
@@ -170,6 +178,9 @@ class Demand:
         return out
 
 
+# Up to this many function names, scanning every source for each is cheaper than
+# indexing every word of every source once.
+SCAN_NAMES = 32
 _IDENTIFIER = re.compile(rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*")
 
 
