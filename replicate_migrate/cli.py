@@ -187,7 +187,7 @@ def _run_stdin(settings: dict[str, object], options: Options) -> int:
     data = sys.stdin.buffer.read()
     context: tuple[str, ...] = ()
     if settings.get("stdin_filename"):  # the project around the file informs it
-        from replicate_migrate.discovery import discover_context
+        from replicate_migrate.project.files import discover_context
 
         context = discover_context(Path(path), options)
     outcome = migrate_sources([(path, data)], options, context=context)

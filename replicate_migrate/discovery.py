@@ -11,8 +11,6 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
-from replicate_migrate.options import Options
-
 # ruff's defaults, plus `__pycache__`: tool and build directories nobody migrates by hand.
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
@@ -80,51 +78,6 @@ def discover(
     # Sorting strings by their parts orders like sorting Paths, at a fraction of the cost.
     files = sorted(walker.files, key=lambda f: f.split(os.sep))
     return Discovered(tuple(map(Path, files)), tuple(sorted(set(walker.errors))))
-
-
-@dataclass(frozen=True)
-class ProjectFiles:
-    """The files a run names, and the rest of their projects, read for facts only."""
-
-    files: tuple[Path, ...]  # named: reported and rewritten
-    errors: tuple[tuple[str, str], ...]
-    context: tuple[Path, ...]  # the projects' other files (same excludes and gitignore)
-
-
-def discover_project(paths: Sequence[Path], options: Options) -> ProjectFiles:
-    """The files under `paths`, and the other files of the projects they are in
-    (`options.project_root`, else each path's nearest pyproject.toml, setup.cfg, setup.py
-    or .git above it)."""
-    found = _walk(paths, options, options.force_exclude)
-    roots = sorted({_project_root(path, options) for path in paths})
-    if all(os.path.abspath(path) in roots for path in paths):
-        return ProjectFiles(found.files, found.errors, ())  # the run is the whole project
-    named = {os.path.abspath(file) for file in found.files}
-    around = _walk([Path(root) for root in roots], options, False).files
-    return ProjectFiles(found.files, found.errors, tuple(f for f in around if os.path.abspath(f) not in named))
-
-
-def discover_context(path: Path, options: Options) -> tuple[str, ...]:
-    """The other files of the project around `path` (which need not exist)."""
-    own = os.path.abspath(path)
-    around = _walk([Path(_project_root(path, options))], options, False).files
-    return tuple(str(f) for f in around if os.path.abspath(f) != own)
-
-
-def _project_root(path: Path, options: Options) -> str:
-    from replicate_migrate.project.root import find_project_root
-
-    return os.path.abspath(options.project_root) if options.project_root else find_project_root(path)
-
-
-def _walk(paths: Sequence[Path], options: Options, force_exclude: bool) -> Discovered:
-    return discover(
-        paths,
-        exclude=DEFAULT_EXCLUDES if options.exclude is None else options.exclude,
-        extend_exclude=options.extend_exclude,
-        force_exclude=force_exclude,
-        respect_gitignore=options.respect_gitignore,
-    )
 
 
 def mentions(data: bytes, needles: Iterable[bytes]) -> bool:

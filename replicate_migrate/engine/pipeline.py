@@ -41,7 +41,7 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
     # analyse the first files while it reads the rest.
     explicit_file = len(paths) == 1 and paths[0].is_file()
     with _few_collections(), Pool(1 if explicit_file else _workers(options)) as pool:
-        from replicate_migrate.discovery import discover_project  # after the fork
+        from replicate_migrate.project.files import discover_project  # after the fork
 
         found = discover_project(paths, options)
         errors = [FileResult(path, b"", error=message) for path, message in found.errors]
