@@ -58,13 +58,18 @@ class Resolver:
         """`import a.b` in module `importer`: the key of `a.b`, or `a.b` itself when it is not
         the project's (the standard library, installed packages, the replicate package)."""
         head = dotted.split(".", 1)[0]
+        if head == "replicate":
+            # A `replicate.py` beside its importer would shadow the package, but such a
+            # module cannot import the real one itself: it is a script badly named, or one
+            # of unrelated files gathered in one folder. The name means the package.
+            return dotted
         namespace = ""
         for token in self.search.get(importer, ()):
             base = os.path.join(self.dirs[token], head)
             if base in self.modules:
                 key = self.modules[base]
-                if key in self.external or key == importer:
-                    return dotted  # the real replicate, or a module importing its namesake
+                if key in self.external:
+                    return dotted  # the replicate package's own tree (vendored)
                 return self.canonical(f"{KEY_PREFIX}{token}.{dotted}")
             if not namespace and base in self.packages:
                 namespace = f"{KEY_PREFIX}{token}.{dotted}"

@@ -75,12 +75,13 @@ def test_only_the_replicate_package_itself_is_skipped(tmp_path: Path) -> None:
     assert [project.is_replicate_itself(p) for p in paths] == [True, True, False, False]
 
 
-def test_a_module_importing_its_namesake_gets_the_real_package(tmp_path: Path) -> None:
+def test_import_replicate_means_the_package_beside_a_replicate_py(tmp_path: Path) -> None:
     paths = _tree(tmp_path, "tools/replicate.py", "tools/run.py")
     project = build_project(paths, str(tmp_path))
     own, run = (project.keys[p] for p in paths)
     assert project.resolver.absolute(own, "replicate") == "replicate"
-    assert project.resolver.absolute(run, "replicate") == own  # as `python tools/run.py` would
+    assert project.resolver.absolute(run, "replicate") == "replicate"
+    assert project.resolver.absolute(run, "replicate.helpers") == "replicate.helpers"
 
 
 def test_files_no_import_reaches_have_keys_of_their_own(tmp_path: Path) -> None:
