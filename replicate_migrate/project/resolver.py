@@ -19,9 +19,15 @@ from dataclasses import dataclass
 KEY_PREFIX = "@"
 UNIMPORTABLE = "x"  # after a root's number: a notebook, or a module a package shadows
 _TOKEN = re.compile(r"@\d+x?\.")
-# Names the standard library owns: a project directory without `__init__.py` of the same
-# name is a namespace package, which Python finds only after every regular module.
-_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+# Top-level names that mean the library rather than a lone project file of that name (a
+# package of the name, with `__init__.py`, is deliberate and stays the project's):
+# replicate, the standard library, and the HTTP clients the analysis knows. A module that
+# shadowed one of them could not use it; files of that name are scripts badly named, or
+# unrelated files gathered in one folder (a corpus, a scripts/ directory), whose
+# neighbours must not lose what `json.dumps` or `requests.get` mean.
+_LIBRARIES = frozenset(
+    {"replicate", "requests", "httpx", "aiohttp", *getattr(sys, "stdlib_module_names", ())}
+)
 
 
 def display(text: str) -> str:
@@ -58,22 +64,18 @@ class Resolver:
         """`import a.b` in module `importer`: the key of `a.b`, or `a.b` itself when it is not
         the project's (the standard library, installed packages, the replicate package)."""
         head = dotted.split(".", 1)[0]
-        if head == "replicate":
-            # A `replicate.py` beside its importer would shadow the package, but such a
-            # module cannot import the real one itself: it is a script badly named, or one
-            # of unrelated files gathered in one folder. The name means the package.
-            return dotted
+        library = head in _LIBRARIES
         namespace = ""
         for token in self.search.get(importer, ()):
             base = os.path.join(self.dirs[token], head)
             if base in self.modules:
                 key = self.modules[base]
-                if key in self.external:
-                    return dotted  # the replicate package's own tree (vendored)
+                if key in self.external or (library and key not in self.inits):
+                    return dotted  # the replicate package's own tree (vendored), or a library
                 return self.canonical(f"{KEY_PREFIX}{token}.{dotted}")
             if not namespace and base in self.packages:
                 namespace = f"{KEY_PREFIX}{token}.{dotted}"
-        if namespace and head not in _STDLIB:
+        if namespace and not library:  # Python finds namespace packages after everything else
             return self.canonical(namespace)
         return dotted
 

@@ -84,6 +84,18 @@ def test_import_replicate_means_the_package_beside_a_replicate_py(tmp_path: Path
     assert project.resolver.absolute(run, "replicate.helpers") == "replicate.helpers"
 
 
+def test_a_script_named_like_a_library_does_not_shadow_it_for_its_neighbours(tmp_path: Path) -> None:
+    paths = _tree(tmp_path, "corpus/json.py", "corpus/requests.py", "corpus/app.py", "corpus/utils.py")
+    project = build_project(paths, str(tmp_path))
+    app, utils = project.keys[paths[2]], project.keys[paths[3]]
+    assert project.resolver.absolute(app, "json") == "json"
+    assert project.resolver.absolute(app, "requests") == "requests"
+    assert project.resolver.absolute(app, "utils") == utils  # any other name is the project's
+    package = build_project(_tree(tmp_path / "p", "test/__init__.py", "main.py"), str(tmp_path / "p"))
+    test, main = package.keys.values()
+    assert package.resolver.absolute(main, "test") == test  # a package of that name is deliberate
+
+
 def test_files_no_import_reaches_have_keys_of_their_own(tmp_path: Path) -> None:
     paths = _tree(tmp_path, "pkg/__init__.py", "pkg.py", "notes.py", "notes.ipynb")
     keys = build_project(paths, str(tmp_path)).keys
