@@ -35,7 +35,7 @@ def build_project(paths: Sequence[str], top: str | None = None) -> Project:
     file resolves its imports the same whichever other files a run names."""
     layout = _Layout(top)
     keys = {path: layout.add(path) for path in paths}
-    search = {key: layout.search_path(root) for key, root in layout.roots.items()}  # adds tokens
+    search = {key: layout.search_path(key) for key in layout.roots}  # adds tokens
     resolver = Resolver(
         dirs=tuple(layout.tokens),
         modules=layout.modules,
@@ -58,6 +58,7 @@ class _Layout:
         self.modules: dict[str, str] = {}
         self.packages: set[str] = set()
         self.roots: dict[str, str] = {}  # key -> its import root
+        self.folders: dict[str, str] = {}  # key -> the directory it is in
         self.external: set[str] = set()
         self.inits: set[str] = set()
 
@@ -82,6 +83,7 @@ class _Layout:
         token = f"{KEY_PREFIX}{self._token(root)}{'' if importable else UNIMPORTABLE}"
         key = ".".join([token, *(p.replace(".", "%2E") for p in parts)])
         self.roots.setdefault(key, root)
+        self.folders.setdefault(key, directory)
         if stem == "__init__":
             self.inits.add(key)
         if importable:
@@ -92,18 +94,28 @@ class _Layout:
                 self.external.add(key)
         return key
 
-    def search_path(self, root: str) -> tuple[int, ...]:
+    def search_path(self, key: str) -> tuple[int, ...]:
+        """Root tokens on `key`'s import path: its root, then each folder up to the project's
+        top, each with its `src/`; the top itself when the root is above it (a project whose
+        top folder is a package, run from that folder)."""
+        root = self.roots[key]
+        top = self.top or self.markers.nearest(self.folders[key]) or os.sep
         found: list[int] = []
-        top = self.top or self.markers.nearest(root) or os.sep
         directory = root
         while True:
-            for candidate in (directory, os.path.join(directory, "src")):
-                if (candidate == root or candidate in self.packages) and self._token(candidate) not in found:
-                    found.append(self._token(candidate))
+            self._add_search(found, root, directory)
             parent = os.path.dirname(directory)
             if directory == top or parent == directory or not _is_within(directory, top):
-                return tuple(found)
+                break
             directory = parent
+        if not _is_within(root, top):
+            self._add_search(found, root, top)
+        return tuple(found)
+
+    def _add_search(self, found: list[int], root: str, directory: str) -> None:
+        for candidate in (directory, os.path.join(directory, "src")):
+            if (candidate == root or candidate in self.packages) and self._token(candidate) not in found:
+                found.append(self._token(candidate))
 
     def _has_init(self, directory: str) -> bool:
         found = self.is_package.get(directory)

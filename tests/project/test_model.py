@@ -119,3 +119,14 @@ def test_each_file_imports_within_its_own_project(tmp_path: Path) -> None:
     common, app, run = (project.keys[p] for p in paths)
     assert project.resolver.absolute(run, "common") == common  # tools/ is under the repository's root
     assert project.resolver.absolute(app, "common") == "common"  # services/a is a project of its own
+
+
+def test_a_project_whose_top_folder_is_a_package_imports_from_that_folder(tmp_path: Path) -> None:
+    """Django-style: `repo/__init__.py`, run as `python manage.py` from `repo/`."""
+    _tree(tmp_path, "repo/pyproject.toml")
+    paths = _tree(tmp_path, "repo/__init__.py", "repo/manage.py", "repo/shop/__init__.py", "repo/shop/models.py")
+    project = build_project(paths, None)
+    models, manage = project.keys[paths[3]], project.keys[paths[1]]
+    assert display(models) == "repo.shop.models"
+    assert project.resolver.absolute(manage, "shop.models") == models
+    assert project.resolver.absolute(manage, "repo.shop.models") == models
