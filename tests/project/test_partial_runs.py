@@ -30,6 +30,12 @@ def test_naming_one_file_agrees_with_the_whole_project(case: Path, tmp_path: Pat
         assert set(named) <= {name}, named
         untouched = FileOutcome(data, (), None)  # not analysed: nothing in it to report
         assert named.get(name, untouched) == whole.get(name, untouched), name
+    staged = [name for name in input_tree(case) if name != "main.py"]  # several at once
+    named = run_tree(top, options_of(case), paths=[top / name for name in staged])
+    tree = input_tree(case)
+    for name in staged:
+        untouched = FileOutcome(tree[name], (), None)
+        assert named.get(name, untouched) == whole.get(name, untouched), name
 
 
 def test_a_fixed_helper_keeps_the_callers_read_working(tmp_path: Path, run_cli: RunCli) -> None:
