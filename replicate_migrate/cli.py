@@ -140,6 +140,8 @@ def _settings(paths: tuple[Path, ...], flags: dict[str, object]) -> dict[str, ob
     start = paths[0] if paths and paths[0] != Path("-") else Path.cwd()
     pyproject = find_pyproject(start)
     settings = load_settings(pyproject) if pyproject else {}
+    if pyproject and "project_root" in settings:
+        settings["project_root"] = str(pyproject.parent / str(settings["project_root"]))
     renames = {"ignore_rules": "ignore", "fmt": "format"}
     for key, value in flags.items():
         if value is None or value == ():

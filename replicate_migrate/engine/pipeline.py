@@ -132,7 +132,7 @@ class _Run:
     def finish(self, progress: Progress | None) -> RunOutcome:
         """Gather the facts, analyse what they point to, decide, rewrite."""
         if not any(job.path in self.named for job in self.first):
-            return RunOutcome((), (), len(self.sources))
+            return RunOutcome((), (), len(self.named))
         from replicate_migrate.engine import crossfile  # see its docstring
 
         demand = crossfile.Demand(self.sources, self.project, self.first)
@@ -149,7 +149,7 @@ class _Run:
         wanted = {path: items for path, items in decisions.items() if path in self.named}
         results = [r for r in self.pool.rewrite(wanted) if r.path in self.named]
         results.sort(key=lambda r: r.path)
-        return RunOutcome(tuple(results), warnings, len(self.sources))
+        return RunOutcome(tuple(results), warnings, len(self.named))
 
 
 @contextlib.contextmanager

@@ -83,3 +83,11 @@ def test_both_hooks_run_serially() -> None:
     hooks = (Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text().split("- id:")[1:]
     assert len(hooks) == 2
     assert all("\n  require_serial: true\n" in hook for hook in hooks)
+
+
+def test_project_root_in_pyproject_is_relative_to_it(tmp_path: Path, run_cli: RunCli) -> None:
+    case = next(c for c in TREE_CASES if c.name == "subpackage_parent_relative_import_url")
+    top = write_tree(tmp_path / "repo", input_tree(case))
+    (top / "pyproject.toml").write_text('[tool.replicate-migrate]\nproject-root = "app/services"\n')
+    done = run_cli(top / "app/services/music.py", cwd=tmp_path)
+    assert "use_file_output=False" in done.stdout, done.stdout + done.stderr
