@@ -71,6 +71,9 @@ EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Read [tool.replicate-migrate] from this file instead of the nearest pyproject.toml.")
 @click.option("--isolated", is_flag=True, default=None, help="Read no configuration file.")
+@click.option("--project-root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the project's other files are read for facts (default: the nearest "
+                   "pyproject.toml, setup.cfg, setup.py or .git above the paths).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Report format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write the report here.")
 @click.option("--statistics", is_flag=True, default=None, help="Counts per rule and action.")
@@ -247,7 +250,12 @@ def _run_stdin(settings: dict[str, object], options: Options, out: Output) -> in
             sys.stdout.buffer.write(sys.stdin.buffer.read())
             return EXIT_CLEAN
     data = sys.stdin.buffer.read()
-    outcome = migrate_sources([(path, data)], options)
+    context: tuple[str, ...] = ()
+    if settings.get("stdin_filename"):  # the project around the file informs it
+        from replicate_migrate.project.files import discover_context
+
+        context = discover_context(Path(path), options)
+    outcome = migrate_sources([(path, data)], options, context=context)
     if out.mode is Mode.FIX:
         result = next(iter(outcome.results), None)
         sys.stdout.buffer.write(result.migrated if result and result.migrated else data)

@@ -64,6 +64,7 @@ _KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "statistics": (_is_bool, "a boolean"),
     "progress": (_is_bool, "a boolean"),
     "respect-gitignore": (_is_bool, "a boolean"),
+    "project-root": (_is_str, "a string"),  # relative to the pyproject.toml's folder
 }
 
 

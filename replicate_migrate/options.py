@@ -25,6 +25,7 @@ class Options:
     extend_exclude: tuple[str, ...] = ()
     force_exclude: bool = False
     respect_gitignore: bool = True
+    project_root: str | None = None  # None: found from the paths (pyproject.toml, .git...)
 
     def is_enabled(self, rule: str) -> bool:
         """Selected (by id or prefix, `ALL` for every rule) and not ignored."""

@@ -34,6 +34,8 @@ def merge_settings(
     (None when none was). `flags` are click's parameters, None or () when not given."""
     pyproject = _config_file(paths, flags, cli_only, files)
     settings = dict(files.settings(pyproject)) if pyproject else {}
+    if pyproject and "project_root" in settings:  # relative to the file that says it
+        settings["project_root"] = str(pyproject.parent / str(settings["project_root"]))
     for key, value in flags.items():
         if value is None or value == ():
             continue
@@ -236,6 +238,7 @@ def to_options(s: Mapping[str, object], mode: Mode) -> Options:
         extend_exclude=strings("extend_exclude"),
         force_exclude=bool(s.get("force_exclude", False)),
         respect_gitignore=bool(s.get("respect_gitignore", True)),
+        project_root=str(s["project_root"]) if s.get("project_root") else None,
     )
 
 

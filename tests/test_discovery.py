@@ -219,3 +219,10 @@ def test_project_root_named_like_an_exclude_is_still_walked(
     for force_exclude in (False, True):
         assert discover([Path(".")], force_exclude=force_exclude).files == (Path("a.py"),)
     assert discover([project], root=project, force_exclude=True).files == (project / "a.py",)
+
+
+def test_a_git_file_as_in_worktrees_and_submodules_is_no_error(tmp_path: Path) -> None:
+    (tmp_path / ".git").write_text("gitdir: /elsewhere/.git/worktrees/x\n")
+    (tmp_path / "a.py").write_text("")
+    found = discover([tmp_path])
+    assert found.errors == () and [f.name for f in found.files] == ["a.py"]

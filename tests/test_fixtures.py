@@ -1,6 +1,11 @@
 """Every fixture, three ways: the rewrite equals expected.py; rewriting expected.py changes
 nothing; input.py under 0.34 and expected.py under 1.0 behave the same (stdout, files written,
-exception), executed by the reference runtime."""
+exception), executed by the reference runtime.
+
+A fixture may instead hold a tree, `input/` with `main.py` as its program (a package, a
+`src/` layout, several services): every file's rewrite is checked against `expected/`
+(the files that change), the second run over the expected tree changes nothing, and the
+two trees are executed as programs."""
 
 from __future__ import annotations
 
@@ -8,22 +13,27 @@ import json
 from pathlib import Path
 
 import pytest
+from fixture_trees import (
+    CASES,
+    TREE_CASES,
+    case_id,
+    expected_tree,
+    input_tree,
+    options_of,
+    run_tree,
+    write_tree,
+)
 
 from replicate_migrate.engine.pipeline import migrate_sources
-from replicate_migrate.options import Options, Strategy
+from replicate_migrate.options import Options
 from replicate_migrate.runtime import Scenario, run_program
 
-FIXTURES = Path(__file__).parent / "fixtures"
-CASES = sorted(p.parent for p in FIXTURES.glob("*/*/scenario.json"))
-
-
-def _id(case: Path) -> str:
-    return f"{case.parent.name}/{case.name}"
+FILE_CASES = [case for case in CASES if case not in TREE_CASES]
+_id = case_id
 
 
 def _options(case: Path) -> Options:
-    settings = json.loads((case / "scenario.json").read_text()).get("options", {})
-    return Options(strategy=Strategy(settings.get("strategy", "auto")), jobs=1)
+    return options_of(case)
 
 
 def _rewrite(case: Path, source: bytes) -> bytes:
@@ -41,13 +51,13 @@ def _expected(case: Path) -> Path:
     return expected if expected.exists() else case / "input.py"
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize("case", FILE_CASES, ids=_id)
 def test_rewrite_equals_expected(case: Path) -> None:
     source = (case / "input.py").read_bytes()
     assert _rewrite(case, source).decode() == _expected(case).read_text()
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize("case", FILE_CASES, ids=_id)
 def test_second_rewrite_changes_nothing(case: Path) -> None:
     expected = _expected(case).read_bytes()
     assert _rewrite(case, expected).decode() == expected.decode()
@@ -57,8 +67,31 @@ def test_second_rewrite_changes_nothing(case: Path) -> None:
 def test_same_behaviour_before_and_after(case: Path, tmp_path: Path) -> None:
     scenario = Scenario.load(case / "scenario.json")
     raw = json.loads((case / "scenario.json").read_text())
-    before = run_program(case / "input.py", scenario, raw.get("input_semantics", "0.34"), tmp_path / "before")
-    after = run_program(_expected(case), scenario, "1.0", tmp_path / "after")
+    if case in TREE_CASES:
+        program, migrated = write_tree(tmp_path / "in", input_tree(case)), write_tree(tmp_path / "out", expected_tree(case))
+    else:
+        program, migrated = case / "input.py", _expected(case)
+    before = run_program(program, scenario, raw.get("input_semantics", "0.34"), tmp_path / "before")
+    after = run_program(migrated, scenario, "1.0", tmp_path / "after")
     assert (after.stdout, after.files, after.exception) == (before.stdout, before.files, before.exception), (
         f"before stderr:\n{before.stderr}\nafter stderr:\n{after.stderr}"
     )
+
+
+@pytest.mark.parametrize("case", TREE_CASES, ids=_id)
+def test_tree_rewrite_equals_expected(case: Path, tmp_path: Path) -> None:
+    top = write_tree(tmp_path / "project", input_tree(case))
+    results = run_tree(top, options_of(case, top))
+    assert all(r.error is None for r in results.values()), results
+    got = {name: results[name].migrated if name in results else data for name, data in input_tree(case).items()}
+    assert {k: v.decode() for k, v in got.items()} == {k: v.decode() for k, v in expected_tree(case).items()}
+
+
+@pytest.mark.parametrize("case", TREE_CASES, ids=_id)
+def test_tree_second_rewrite_changes_nothing(case: Path, tmp_path: Path) -> None:
+    expected = expected_tree(case)
+    top = write_tree(tmp_path / "project", expected)
+    results = run_tree(top, options_of(case, top))
+    assert {name: r.migrated.decode() for name, r in results.items()} == {
+        name: expected[name].decode() for name in results
+    }

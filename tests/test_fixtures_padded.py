@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_fixtures import CASES, _expected, _id, _rewrite
+from test_fixtures import FILE_CASES, _expected, _id, _rewrite
 
 from replicate_migrate.engine import outline
 
@@ -38,7 +38,7 @@ def test_the_filler_makes_a_large_file() -> None:
     assert len(FILLER) > outline.TOKENS_FROM
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize("case", FILE_CASES, ids=_id)  # tree fixtures are not padded
 def test_rewrite_of_the_padded_fixture_equals_the_padded_expected(case: Path) -> None:
     source = _padded((case / "input.py").read_text())
     expected = _padded(_expected(case).read_text())

@@ -41,7 +41,7 @@ DRIVER = textwrap.dedent(
         done = run_stage(*args, **kwargs)
         caller = sys._getframe(1).f_globals["__name__"]
         # Once, after the run's own walk (the settings may walk the tree before it).
-        if not meddled and (stage == "analysis" or caller.endswith("pipeline")):
+        if not meddled and (stage == "analysis" or caller.endswith(".files")):
             meddled.append(True)
             exec(step)
         return done

@@ -31,6 +31,7 @@ from replicate_migrate.analysis.values import (
     Values,
     key_step,
 )
+from replicate_migrate.project.resolver import is_project_name
 
 # Callees that call a function they are given with the arguments that follow it,
 # passing keyword arguments through (so `use_file_output=False` can go on them).
@@ -115,6 +116,9 @@ class CallEvaluator(Evaluator):
 
     def callee_text(self, func: cst.BaseExpression) -> str:
         if isinstance(func, cst.Name):
+            stars = self.other_stars
+            if stars and func.value not in self.env and func.value not in self.module_env:
+                return f"{func.value}() (perhaps from `from {stars[-1]} import *`, not followed)"
             return f"{func.value}()"
         if isinstance(func, cst.Attribute):
             return f".{func.attr.value}()"
@@ -172,6 +176,8 @@ class CallEvaluator(Evaluator):
         if name in sem.CLIENT_CLASSES or self.known.get(name) == FACTORY:
             self.eval_args(node, None)
             return frozenset({Replicate("client")})
+        if name == "importlib.import_module":
+            return self.import_module(node)
         forwarded = self.forwarded(node, name)
         if forwarded is not None:
             return forwarded
@@ -186,7 +192,7 @@ class CallEvaluator(Evaluator):
         if name in ("builtins.next", "builtins.iter") and node.args:
             values = self.iterate(node.args[0].value)
             return values if name == "builtins.next" else step_all(values, WRAP)
-        if name.split(".", 1)[0] in self.project_roots:
+        if is_project_name(name):
             # `Qual("svc.Generator()")`: an instance, if it is a class (linked by name later).
             return self.project_call(node, name, None) | {Qual(f"{name}()")}
         for position, arg in enumerate(node.args):
@@ -196,6 +202,15 @@ class CallEvaluator(Evaluator):
         if sem.is_module_of_interest(name):
             return frozenset({Qual(f"{name}()")})
         return NOTHING
+
+    def import_module(self, node: cst.Call) -> Values:
+        """`importlib.import_module("pkg.mod")` is `import pkg.mod as m`; a computed name is
+        no module the analysis can follow (its functions' results then escape)."""
+        self.eval_args(node, None)
+        dotted = string_value(node.args[0].value) if node.args else None
+        if not dotted or dotted.startswith("."):
+            return NOTHING
+        return frozenset({Qual(self.resolver.absolute(self.rec.module_name, dotted))})
 
     def gather(self, node: cst.Call) -> Values:
         out: set[Result] = set()

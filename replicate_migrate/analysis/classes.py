@@ -38,6 +38,7 @@ from replicate_migrate.analysis.values import (
     Value,
     Values,
 )
+from replicate_migrate.project.resolver import Resolver, is_project_name
 
 _MAX_BASES = 16  # how deep a chain of project base classes is followed
 
@@ -47,8 +48,8 @@ class ClassEvaluator(PeekEvaluator):
 
     owner: str  # the class whose body the statement walker is in ("" outside one)
 
-    def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
-        super().__init__(rec, project_roots)
+    def __init__(self, rec: Recorder, resolver: Resolver | None) -> None:
+        super().__init__(rec, resolver)
         self.method_kinds: dict[str, str] = {}
         self.data_attrs: dict[str, set[str]] = {}  # class -> attributes holding plain values
         self.bases: dict[str, list[str]] = {}
@@ -68,7 +69,7 @@ class ClassEvaluator(PeekEvaluator):
         bases = {v for b in node.bases for v in self.peek(b.value)}
         self.bases[qualname] = [v.qualname for v in bases if isinstance(v, Class)]
         self.foreign_bases[qualname] = sorted(
-            v.name for v in bases if isinstance(v, Qual) and self.is_project(v.name)
+            v.name for v in bases if isinstance(v, Qual) and is_project_name(v.name)
         )
         methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
         for method in methods:

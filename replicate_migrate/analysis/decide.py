@@ -9,6 +9,7 @@ from replicate_migrate.analysis.models import ModelFacts, OutputKind, split_ref
 from replicate_migrate.analysis.shape import Shape, is_file_output_use, needs_fix, shape_of
 from replicate_migrate.analysis.values import WRAP, CallSite, Category, Source
 from replicate_migrate.options import Strategy
+from replicate_migrate.project.resolver import display
 from replicate_migrate.results import Action
 
 URL = "url"
@@ -97,7 +98,7 @@ def _choose(call: CallSite, model: ModelFacts | None, facts: _Facts, strategy: S
     if strategy is Strategy.URL or blocked:
         why = blocked or "no .url fix is provable (the model's output kind is not certain or a use is not visible)"
         return Decision(call, Action.REVIEW, f"{why}; uses that need a str: {reasons}")
-    return Decision(call, Action.OPTED_OUT, _opt_out_message(call, model, reasons), ((call.node, OPT_OUT),))
+    return Decision(call, Action.OPTED_OUT, _opt_out_message(call, model, facts, reasons), ((call.node, OPT_OUT),))
 
 
 def _may_stream_files(call: CallSite, model: ModelFacts | None) -> bool:
@@ -112,7 +113,7 @@ def _opt_out_and_str(call: CallSite, model: ModelFacts | None, facts: _Facts, re
     `str()` of a FileOutput is its URL and of a str the str itself, so both are covered."""
     plan = _url_plan(call, model, facts)
     if plan is None:
-        return Decision(call, Action.OPTED_OUT, _opt_out_message(call, model, reasons), ((call.node, OPT_OUT),))
+        return Decision(call, Action.OPTED_OUT, _opt_out_message(call, model, facts, reasons), ((call.node, OPT_OUT),))
     edits = ((call.node, OPT_OUT), *((node, STR) for node, _ in plan))
     message = (f"added use_file_output=False and str() where items are used as a str ({reasons}): "
                "the model is unknown and a version ref may stream files, which 1.0 converts anyway")
@@ -129,9 +130,12 @@ def _opt_out_blocked(call: CallSite, facts: _Facts, iterator: bool) -> str:
     return ""
 
 
-def _opt_out_message(call: CallSite, model: ModelFacts | None, reasons: str) -> str:
+def _opt_out_message(call: CallSite, model: ModelFacts | None, facts: _Facts, reasons: str) -> str:
     kind = "unknown model kind" if model is None or model.kind is OutputKind.UNKNOWN else model.kind.value
-    message = f"added use_file_output=False: the result is used as a str ({reasons}; {kind})"
+    # A result that only leaves what the tool can see is not known to be used as a str.
+    hidden = all(r.use.category is Category.ESCAPES for r in facts.bad)
+    why = "its consumers cannot all be seen" if hidden else "the result is used as a str"
+    message = f"added use_file_output=False: {why} ({reasons}; {kind})"
     ref = split_ref(call.ref) if call.ref else None
     if (ref is None or ref[1] is not None) and (model is None or model.kind is OutputKind.UNKNOWN):
         message += "; if this model streams files through an iterator, 1.0 ignores the opt-out"
@@ -187,6 +191,6 @@ def _is_fixable_entry(reach: Reach, model: ModelFacts | None) -> bool:
 
 
 def _reasons(bad: tuple[Reach, ...]) -> str:
-    details = sorted({r.use.detail for r in bad})
+    details = sorted({display(r.use.detail) for r in bad})
     text = ", ".join(details[:4])
     return text + (f" and {len(details) - 4} more" if len(details) > 4 else "")

@@ -24,6 +24,7 @@ from replicate_migrate.analysis.values import (
     Values,
     key_step,
 )
+from replicate_migrate.project.resolver import EMPTY, Resolver, is_project_name
 
 Env = dict[str, Values]
 NOTHING: Values = frozenset({OPAQUE})
@@ -65,13 +66,14 @@ class Evaluator:
     rec: Recorder
     module_env: Env
     class_attrs: dict[str, Env]
-    project_roots: frozenset[str]
+    resolver: Resolver
 
-    def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
+    def __init__(self, rec: Recorder, resolver: Resolver | None) -> None:
         self.rec = rec
         self.module_env = {}
         self.class_attrs = {}
-        self.project_roots = project_roots
+        self.resolver = resolver or EMPTY
+        self.other_stars: list[str] = []  # `from <not the project's> import *`: names unknown
         self.known: dict[str, str] = {}  # other modules' CLIENT and FACTORY names (their exports)
         self.scope = ""
         self.env: Env = self.module_env
@@ -88,6 +90,8 @@ class Evaluator:
             return found
         if name in sem.BUILTIN_NAMES:
             return frozenset({Qual(f"builtins.{name}")})
+        if self.rec.stars:  # maybe from `from .m import *`: resolved with the run's facts
+            return frozenset({Qual(f"{self.rec.module_name}.{name}")})
         return NOTHING
 
     def use(self, node: cst.CSTNode, values: Values, category: Category, detail: str) -> None:
@@ -137,7 +141,12 @@ class Evaluator:
         if name == "replicate" and attr in sem.REPLICATE_METHODS:
             return frozenset({Replicate("method", attr)})
         dotted = f"{name}.{attr}"
-        if dotted in sem.CLIENT_OBJECTS or self.known.get(dotted) == CLIENT:
+        if is_project_name(name):  # a module's attribute, or one of its submodules
+            dotted = self.resolver.canonical(dotted)
+            if self.known.get(dotted) == CLIENT:  # a client another module made
+                return frozenset({Replicate("client")})
+            return frozenset({Qual(dotted)})
+        if dotted in sem.CLIENT_OBJECTS:
             return frozenset({Replicate("client")})
         return frozenset({Qual(dotted)})
 

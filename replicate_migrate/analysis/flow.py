@@ -25,6 +25,7 @@ from replicate_migrate.analysis.values import (
     Values,
     key_step,
 )
+from replicate_migrate.project.resolver import is_project_name
 
 
 @dataclass
@@ -175,22 +176,46 @@ class FlowWalker(ClassEvaluator):
             self.use(value, values, Category.ESCAPES, "returned")
 
     def imported(self, node: cst.Import | cst.ImportFrom) -> None:
+        """Bind imported names to what the import system would give: a project module's
+        key (absolute or relative), or the qualified name of anything else."""
         if isinstance(node, cst.Import):
             for alias in node.names:
                 dotted = dotted_name(alias.name)
                 if alias.asname is not None:
-                    self.bind_name(alias.asname.name, frozenset({Qual(dotted)}))
+                    self.bind_import(alias.asname.name, self.resolver.absolute(self.rec.module_name, dotted))
                 else:
                     root = dotted.split(".", 1)[0]
-                    self.env[root] = frozenset({Qual(root)})
+                    self.bind_import(cst.Name(root), self.resolver.absolute(self.rec.module_name, root))
             return
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        module = self.imported_module(node)
+        if isinstance(node.names, cst.ImportStar):
+            if module is not None and is_project_name(module) and not self.scope:
+                self.rec.stars.append(module)
+            elif module is not None:
+                self.other_stars.append(module)
             return
-        module = dotted_name(node.module)
         for alias in node.names:
-            name = dotted_name(alias.name)
             local = alias.asname.name if alias.asname is not None else alias.name
-            self.bind_name(local, self.qual_attribute(module, name))
+            if module is None:  # an ImportError when run: nothing to follow
+                self.bind_name(local, NOTHING)
+                continue
+            values = self.qual_attribute(module, dotted_name(alias.name))
+            name = next(iter(values))
+            self.bind_import(local, name.name if isinstance(name, Qual) and len(values) == 1 else "", values)
+
+    def imported_module(self, node: cst.ImportFrom) -> str | None:
+        dotted = dotted_name(node.module) if node.module is not None else ""
+        if node.relative:
+            return self.resolver.relative(self.rec.module_name, len(node.relative), dotted)
+        return self.resolver.absolute(self.rec.module_name, dotted)
+
+    def bind_import(self, target: cst.BaseExpression, name: str, values: Values | None = None) -> None:
+        """Bind an imported name; at module level, a project name is also an alias of this
+        module's own name (`from .client import generate` in `pkg/__init__.py`)."""
+        self.bind_name(target, values if values is not None else frozenset({Qual(name)}))
+        own = f"{self.rec.module_name}.{target.value}" if isinstance(target, cst.Name) else name
+        if not self.scope and is_project_name(name) and own != name:
+            self.rec.aliases[own] = name
 
     def bind_name(self, target: cst.BaseExpression, values: Values) -> None:
         if isinstance(target, cst.Name):

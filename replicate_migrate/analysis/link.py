@@ -41,16 +41,16 @@ class Links:
         self.functions: dict[str, Function] = {}
         # Functions a result was passed to that no module in the run defines (so far).
         self.unresolved: set[str] = set()
+        self.names = ProjectNames(facts)
+        self.functions = self.names.functions
         classes = frozenset(c for module in facts for c in module.classes)
         instances = {name: cls for module in facts for name, cls in module.instances}
         statics = frozenset(f.qualname for module in facts for f in module.functions if f.static)
         for module in facts:
             for use in module.uses:
-                if classes:
+                if classes:  # methods named through an instance become the method itself
                     use = canonical_use(use, classes, instances, statics)
-                self.uses[use.result.source].append((use, module.module_name))
-            for function in module.functions:
-                self.functions[function.qualname] = function
+                self.uses[self.names.source(use.result.source)].append((use, module.module_name))
 
     def reach(self, source: Source) -> list[Reach]:
         self.expanded: set[tuple[Source, Result, Use | None, int]] = set()
@@ -78,27 +78,36 @@ class Links:
     def _follow(self, reach: Reach, depth: int, seen: frozenset[Source]) -> Iterator[Reach]:
         use = reach.use
         target = self._target(use)
-        callee = use.target.rpartition(":")[0]
+        callee = self.names.resolve(use.target.rpartition(":")[0])
         if use.category is Category.PASSED and callee not in self.functions:
             self.unresolved.add(callee)
         if target is None or depth >= MAX_DEPTH or target in seen:
-            yield Reach(_escaped(use, "its callers are not all known"), *_rest(reach))
+            yield Reach(_escaped(use, self._unknown(callee)), *_rest(reach))
             return
         if isinstance(target, Use):
             yield Reach(target, *_rest(reach))
             return
         if not self.uses.get(target):
             if target.kind in ("return", "attr"):
-                yield Reach(_escaped(use, "no caller in the run uses it"), *_rest(reach))
+                why = "no caller in the project uses it: its consumers are outside the project"
+                yield Reach(_escaped(use, why), *_rest(reach))
             return
         yield from self._reach(target, reach.result, reach.entry, depth + 1, seen)
+
+    def _unknown(self, callee: str) -> str:
+        owner = callee.rpartition(".")[0]
+        if callee not in self.functions and self.names.stars.get(owner):
+            return "it may come from a star import no file of the project defines it in"
+        return "its callers are not all known"
 
     def _target(self, use: Use) -> Source | Use | None:
         if use.category is Category.STORED:
             return Source("attr", use.target)
         if use.category is Category.RETURNED:
-            return Source("return", use.target) if use.target in self.functions else None
+            qualname = self.names.resolve(use.target)
+            return Source("return", qualname) if qualname in self.functions else None
         qualname, _, param = use.target.rpartition(":")
+        qualname = self.names.resolve(qualname)
         function = self.functions.get(qualname)
         if function is None:
             return None
@@ -111,6 +120,53 @@ class Links:
             return Use(use.result, Category.NEEDS_STR, use.node, f"parameter {param}: str",
                        use.scope, use.pure)
         return Source("param", f"{qualname}:{param}")
+
+
+class ProjectNames:
+    """Project names as the run's facts resolve them: the function a name is bound to,
+    through re-exports (`from .client import generate` in `__init__.py`) and star imports."""
+
+    def __init__(self, facts: Sequence[ModuleFacts]) -> None:
+        self.functions: dict[str, Function] = {}
+        self.aliases: dict[str, str] = {}
+        self.stars: dict[str, tuple[str, ...]] = {}
+        for module in facts:
+            self.aliases.update(module.aliases)
+            if module.stars:
+                self.stars[module.module_name] = module.stars
+            for function in module.functions:
+                self.functions[function.qualname] = function
+        self.cache: dict[str, str] = {}
+
+    def resolve(self, name: str) -> str:
+        """The qualname of the function `name` is bound to; `name` itself when none is known."""
+        found = self.cache.get(name)
+        if found is None:
+            found = self.cache[name] = self._resolve(name, MAX_DEPTH)
+        return found
+
+    def _resolve(self, name: str, budget: int) -> str:
+        if name in self.functions or budget <= 0:
+            return name
+        target = self.aliases.get(name)
+        if target is not None:
+            return self._resolve(target, budget - 1)
+        owner, _, attr = name.rpartition(".")
+        if owner in self.aliases:  # `from .sub import client as x` re-exported, then `x.f`
+            return self._resolve(f"{self.aliases[owner]}.{attr}", budget - 1)
+        for star in reversed(self.stars.get(owner, ())):  # the last import of a name wins
+            found = self._resolve(f"{star}.{attr}", budget - 1)
+            if found in self.functions:
+                return found
+        return name
+
+    def source(self, source: Source) -> Source:
+        if source.kind == "return":
+            return Source("return", self.resolve(source.name))
+        if source.kind == "param":
+            qualname, _, param = source.name.rpartition(":")
+            return Source("param", f"{self.resolve(qualname)}:{param}")
+        return source
 
 
 def _escaped(use: Use, why: str) -> Use:

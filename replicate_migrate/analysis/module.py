@@ -13,6 +13,7 @@ from replicate_migrate.analysis.flow import FlowWalker, dotted_name
 from replicate_migrate.analysis.methods import module_exports, module_instances
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import CallSite, ModuleFacts
+from replicate_migrate.project.resolver import Resolver
 from replicate_migrate.rules import RULES
 
 # A comment ending a call's first or last line, read as ruff reads noqa comments: bare, it
@@ -56,8 +57,8 @@ class _Pending:
 
 
 class _Walker(FlowWalker):
-    def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
-        super().__init__(rec, project_roots)
+    def __init__(self, rec: Recorder, resolver: Resolver | None) -> None:
+        super().__init__(rec, resolver)
         self.pending: list[_Pending] = []
         self.dict_consts: dict[str, dict[str, str]] = {}
         self.on_call_site = self.record_call
@@ -117,7 +118,7 @@ def analyze_module(
     module: cst.Module,
     path: str,
     module_name: str,
-    project_roots: frozenset[str],
+    resolver: Resolver | None,
     text: str | None = None,
     locate: Locate | None = None,
     known: Mapping[str, str] | None = None,
@@ -129,7 +130,7 @@ def analyze_module(
     client factories of other modules, by qualified name (their ModuleFacts.exports).
     """
     rec = Recorder(module_name)
-    walker = _Walker(rec, project_roots)
+    walker = _Walker(rec, resolver)
     walker.known = dict(known or {})
     walker.walk_module(module)
     if locate is None and walker.pending:
@@ -145,6 +146,8 @@ def analyze_module(
         classes=tuple(rec.classes),
         instances=module_instances(walker.module_env, walker.factories, module_name),
         exports=module_exports(walker.module_env, walker.factories, module_name),
+        aliases=tuple(sorted(rec.aliases.items())),
+        stars=tuple(rec.stars),
     )
     return facts, rec
 

@@ -23,13 +23,14 @@ from replicate_migrate.analysis.values import (
     Value,
     Values,
 )
+from replicate_migrate.project.resolver import Resolver, is_project_name
 
 
 class PeekEvaluator(CallEvaluator):
     """Peeking for the class walker: what attributes and factories hold, before any walk."""
 
-    def __init__(self, rec: Recorder, project_roots: frozenset[str]) -> None:
-        super().__init__(rec, project_roots)
+    def __init__(self, rec: Recorder, resolver: Resolver | None) -> None:
+        super().__init__(rec, resolver)
         self.factories: dict[str, Values] = {}  # qualname -> the objects it returns
 
     @contextlib.contextmanager
@@ -58,7 +59,7 @@ class PeekEvaluator(CallEvaluator):
                 out.add(Replicate("client"))
             elif isinstance(value, Class):
                 out.add(Instance(value.qualname))
-            elif isinstance(value, Qual) and self.is_project(value.name):
+            elif isinstance(value, Qual) and is_project_name(value.name):
                 out.add(Qual(f"{value.name}()"))
         return frozenset(out) or NOTHING
 
@@ -111,9 +112,7 @@ class PeekEvaluator(CallEvaluator):
                 out |= self.factories.get(value.qualname, frozenset())
             elif isinstance(value, Class):
                 out.add(Instance(value.qualname))
-            elif isinstance(value, Qual) and self.is_project(value.name):
+            elif isinstance(value, Qual) and is_project_name(value.name):
                 out.add(Qual(f"{value.name}()"))  # as qual_call: an instance, if a class
         return frozenset(out) or NOTHING
 
-    def is_project(self, name: str) -> bool:
-        return name.split(".", 1)[0] in self.project_roots

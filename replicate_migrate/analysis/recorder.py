@@ -28,6 +28,9 @@ class Recorder:
     uses: dict[tuple[Result, int, Category], Use] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     classes: list[str] = field(default_factory=list)
+    # Module-level names bound to another project name (`from .client import generate`).
+    aliases: dict[str, str] = field(default_factory=dict)
+    stars: list[str] = field(default_factory=list)  # project modules imported with `*`
     top: cst.CSTNode | None = None  # the module-level statement being walked
     statement: cst.CSTNode | None = None  # the innermost statement being walked
     tops: list[cst.CSTNode | None] = field(default_factory=list)  # per node id

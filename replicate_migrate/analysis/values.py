@@ -156,7 +156,7 @@ class CallSite:
     ref_note: str  # how the ref was found ("literal", "constant MODEL", "unknown: ...")
     scope: str
     has_use_file_output: bool
-    suppressed: frozenset[str]  # rule ids a `# noqa` or `# replicate-migrate: ignore` names
+    suppressed: frozenset[str]  # rule ids a suppression comment (noqa, replicate-migrate: ignore) names
     via: str = ""  # "to_thread", "partial", "executor" when run is passed as a callable
 
 
@@ -175,6 +175,8 @@ class ModuleFacts:
     # Module-level names other modules may import as a client: ("settings.client", CLIENT)
     # or a function returning one: ("clients.make_client", FACTORY).
     exports: tuple[tuple[str, str], ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()  # (this module's name, the project name it binds)
+    stars: tuple[str, ...] = ()  # project modules this one imports with `*`, in order
 
 
 CLIENT = "client"

@@ -18,34 +18,37 @@ from replicate_migrate.analysis.models import ModelFacts
 from replicate_migrate.analysis.values import Category, ModuleFacts, Source
 from replicate_migrate.engine.pool import Job
 from replicate_migrate.options import Options
+from replicate_migrate.project import Project
 
 
 class Demand:
     """What the facts so far say the run must still analyse; each request is made once.
 
-    Callers: files that may call a function returning a run() result (they name it and
-    its module). Definitions: project functions a result is passed to, in files that say
-    `replicate` but were not analysed that far yet (a run does not wander into every
-    module of the tree).
+    Callers: files that may call a function returning a run() result: they name it,
+    can import its module (replicate_migrate.project), and name a part of the module's
+    dotted name or import relatively. Re-exports of such a function (`__init__.py`,
+    star imports) are looked for in the same way. Definitions: project functions a
+    result is passed to, in any file of the run, for the names the run needs only.
     """
 
-    def __init__(
-        self,
-        sources: Sequence[tuple[str, bytes]],
-        candidates: Sequence[tuple[str, bytes]],  # files that could import an analysed one
-        names: dict[str, str],
-        first: list[Job],
-        saying: set[str],
-    ) -> None:
-        self.candidates = candidates
-        self.names = names
+    def __init__(self, sources: Sequence[tuple[str, bytes]], project: Project, first: list[Job]) -> None:
+        self.sources = sources
+        self.keys = project.keys
+        self.resolver = project.resolver
         self.data = dict(sources)
-        self.paths = {names[path]: path for path in saying}
+        self.paths = {self.keys[path]: path for path, _ in sources}
         self.asked = {job.path: (job.taint, job.provide) for job in first}
-        self.scanned: set[str] = set()  # returning functions already looked for
+        self.returning: set[str] = set()  # functions returning a result, and their re-exports
+        self.aliases: dict[str, set[str]] = {}  # project name -> module-level names bound to it
+        self.stars: dict[str, set[str]] = {}  # module -> modules importing it with `*`
+        self.relays: dict[str, set[str]] = {}  # function -> functions returning what it returns
+        self.scanned: set[str] = set()  # names whose callers were looked for
+        self.index: dict[bytes, list[int]] | None = None  # word -> sources saying it
+        self.looked = 0  # function names looked for so far
+        self.classes: set[str] = set()  # classes of the project seen so far
+        self.stored: set[str] = set()  # attributes a result is stored on (`self.last = run()`)
         self.exports: dict[str, str] = {}  # clients and client factories other modules may import
         self.known_of: dict[str, int] = {}  # how many exports a file was last analysed with
-        self.index: dict[bytes, list[int]] | None = None  # word -> candidates saying it
 
     def follow(self, facts: list[ModuleFacts]) -> list[Job]:
         """The callers of functions these new facts show returning a result (during a phase)."""
@@ -61,9 +64,15 @@ class Demand:
             wanted.setdefault(path, (set(), set()))[0].update(words)
         for path, name in self._definitions(facts):
             wanted.setdefault(path, (set(), set()))[1].add(name)
+        for path in self._star_modules(facts):
+            wanted.setdefault(path, (set(), set()))[0].add("import")
         for path, words in self._client_users(facts).items():
             wanted.setdefault(path, (set(), set()))[0].update(words)
         return self._jobs(wanted)
+
+    def _star_modules(self, facts: list[ModuleFacts]) -> list[str]:
+        """Modules imported with `*`: what they import in turn says where their names come from."""
+        return [self.paths[star] for module in facts for star in module.stars if star in self.paths]
 
     def _jobs(self, wanted: dict[str, tuple[set[str], set[str]]]) -> list[Job]:
         data = self.data
@@ -77,7 +86,7 @@ class Demand:
             fresh = path not in self.asked  # else the worker holding it has its bytes
             self.asked[path] = (old_taint | taint, old_provide | provide)
             self.known_of[path] = len(self.exports)
-            jobs.append(Job(path, self.names[path], data[path] if fresh else b"",
+            jobs.append(Job(path, self.keys[path], data[path] if fresh else b"",
                             frozenset(taint), frozenset(provide), consumer=True,
                             known=frozenset(self.exports.items())))
         return jobs
@@ -91,39 +100,98 @@ class Demand:
                     self.exports[name] = kind
                     owner, _, leaf = name.rpartition(".")
                     fresh.setdefault(leaf, set()).add(owner)
-        if not fresh:
-            return {}
-        if self.index is None:
-            self.index = _word_index(self.candidates)
-        return _callers(self.candidates, self.index, fresh)
+        return self._importers(fresh) if fresh else {}
 
     def _callers(self, facts: list[ModuleFacts]) -> dict[str, set[str]]:
-        exported: dict[str, set[str]] = {}  # function name -> modules defining one
-        classes = {name for module in facts for name in module.classes}
-        # A getter of `self.last = replicate.run(...)` returns a result too.
-        stored = {
-            u.target
-            for m in facts
-            for u in m.uses
-            if u.category is Category.STORED and u.result.source.kind == "call"
-        }
+        for module in facts:
+            self.classes.update(module.classes)
+            # A getter of `self.last = replicate.run(...)` returns a result too.
+            self.stored.update(
+                u.target for u in module.uses
+                if u.category is Category.STORED and u.result.source.kind == "call"
+            )
         for module in facts:
             for use in module.uses:
+                if use.category is not Category.RETURNED:
+                    continue
                 source = use.result.source
-                returns_call = use.category is Category.RETURNED and (
-                    source.kind == "call" or source.kind == "attr" and source.name in stored
-                )
-                if returns_call and use.target not in self.scanned:
-                    self.scanned.add(use.target)
-                    owner, _, name = use.target.rpartition(".")
-                    exported.setdefault(name, set()).add(owner)
-                    if owner in classes:  # a caller may name only an instance and its module
-                        exported[name].add(owner.rpartition(".")[0])
+                if source.kind == "call" or source.kind == "attr" and source.name in self.stored:
+                    self.returning.add(use.target)
+                elif use.result.source.kind == "return":  # returns what another function returns
+                    self.relays.setdefault(use.result.source.name, set()).add(use.target)
+            for own, target in module.aliases:
+                self.aliases.setdefault(target, set()).add(own)
+            for star in module.stars:
+                self.stars.setdefault(star, set()).add(module.module_name)
+        exported: dict[str, set[str]] = {}  # function name -> modules it can be imported from
+        for qualname in self._returning():
+            if qualname not in self.scanned:
+                self.scanned.add(qualname)
+                owner, _, name = qualname.rpartition(".")
+                exported.setdefault(name, set()).add(owner)
+                if owner in self.classes:  # a caller may name only an instance and its module
+                    exported[name].add(owner.rpartition(".")[0])
         if not exported:
             return {}
-        if self.index is None:  # built once, at the first function to look for
-            self.index = _word_index(self.candidates)
-        return _callers(self.candidates, self.index, exported)
+        self.looked += len(exported)
+        if self.index is None and self.looked > SCAN_NAMES:  # built once, when it pays
+            self.index = _word_index(self.sources)
+        return self._importers(exported)
+
+    def _returning(self) -> set[str]:
+        """Functions returning a result, every name they are re-exported as (aliases, star
+        imports), and the functions returning what one of those returns."""
+        out: set[str] = set()
+        stack = list(self.returning)
+        while stack:
+            name = stack.pop()
+            if name in out:
+                continue
+            out.add(name)
+            stack.extend(self.aliases.get(name, ()))
+            owner, _, attr = name.rpartition(".")
+            stack.extend(f"{module}.{attr}" for module in self.stars.get(owner, ()))
+            stack.extend(self.relays.get(name, ()))
+        return out
+
+    def _importers(self, exported: dict[str, set[str]]) -> dict[str, set[str]]:
+        """Files naming one of these functions that can import a module defining it."""
+        out: dict[str, set[str]] = {}
+        for name, owners in exported.items():
+            for number in self._saying(name.encode()):
+                path, data = self.sources[number]
+                words = self._import_words(self.keys[path], data, owners)
+                if words:
+                    out.setdefault(path, set()).update({name, *words})
+        return out
+
+    def _saying(self, word: bytes) -> list[int]:
+        """The sources saying `word` (as a whole word): from the index, or by one scan."""
+        if self.index is not None:
+            return self.index.get(word, [])
+        pattern = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])" + re.escape(word) + rb"(?![A-Za-z0-9_\x80-\xff])")
+        return [n for n, (_, data) in enumerate(self.sources) if word in data and pattern.search(data)]
+
+    def _import_words(self, importer: str, data: bytes, owners: set[str]) -> set[str]:
+        """The words by which `data` may import one of `owners`; empty when it cannot.
+
+        `from pkg.mod import f`, `import pkg.mod`, `from pkg import mod` name the first and
+        the last part; `from .mod import f`, `from ..sub import mod` only the last, and only
+        within the same top-level package; `from pkg import *` the first.
+        """
+        words: set[str] = set()
+        star = b"import *" in data
+        for owner in owners:
+            token, *parts = owner.split(".")
+            if not parts or not self.resolver.can_import(importer, owner):
+                continue
+            first, last = parts[0], parts[-1]
+            tail = last.encode() in data or star
+            if first.encode() in data and tail:
+                words.update(w for w in (first, last) if w.encode() in data)
+            elif importer.split(".", 1)[0] == token and b"from ." in data and tail:
+                words.update(w for w in (last,) if w.encode() in data)
+        return words
 
     def _definitions(self, facts: list[ModuleFacts]) -> list[tuple[str, str]]:
         links = Links(facts)
@@ -141,6 +209,9 @@ class Demand:
         return out
 
 
+# Up to this many function names, scanning every source for each is cheaper than
+# indexing every word of every source once.
+SCAN_NAMES = 32
 _IDENTIFIER = re.compile(rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*")
 
 
@@ -151,28 +222,6 @@ def _word_index(sources: Sequence[tuple[str, bytes]]) -> dict[bytes, list[int]]:
         for word in set(_IDENTIFIER.findall(data)):
             index.setdefault(word, []).append(number)
     return index
-
-
-def _callers(
-    sources: Sequence[tuple[str, bytes]],
-    index: dict[bytes, list[int]],
-    exported: dict[str, set[str]],
-) -> dict[str, set[str]]:
-    """Files naming one of these functions and a module defining it, with those words."""
-    out: dict[str, set[str]] = {}
-    for name, owners in exported.items():
-        roots = {owner.split(".", 1)[0] for owner in owners}
-        leaves = {owner.rsplit(".", 1)[-1] for owner in owners}
-        for number in index.get(name.encode(), ()):
-            path, data = sources[number]
-            # An importer names the defining package's root (absolute imports only, as above).
-            # A module named by a file name that is not UTF-8 keeps its bytes (surrogateescape).
-            if not any(r.encode(errors="surrogateescape") in data for r in roots):
-                continue
-            present = {leaf for leaf in leaves if leaf.encode(errors="surrogateescape") in data}
-            if present:
-                out.setdefault(path, set()).update({name, *present})
-    return out
 
 
 def models_of(facts: list[ModuleFacts], options: Options) -> tuple[dict[str, ModelFacts], tuple[str, ...]]:

@@ -20,7 +20,7 @@ from replicate_migrate.rules import RULES
 # A file is analysed from the start when it imports replicate; others only when the run
 # asks (they call a function returning a result, or define one a result is passed to).
 IMPORTS_REPLICATE = re.compile(rb"\b(?:import|from)\b[^\n]*\breplicate\b|\\\r?\n[ \t]*replicate\b")
-MAX_ROUNDS = 4
+MAX_ROUNDS = 6  # re-exports through packages take a round per step
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class RunOutcome:
 def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | None = None) -> RunOutcome:
     """Discover, read and migrate the files under `paths` (nothing is written here).
 
+    The project's other files (under its root: `--project-root`, else the nearest
+    pyproject.toml, setup.cfg, setup.py or .git above the paths) are read for facts
+    (callers, consumers, definitions) but neither reported nor rewritten, so that
+    naming some files, as pre-commit does, decides them as a run over the project would.
     `progress(done, total)` is called as the files that import replicate are analysed.
     """
     # The workers start first: they load LibCST while this process walks the tree, and
@@ -43,36 +47,45 @@ def migrate_paths(paths: Sequence[Path], options: Options, progress: Progress | 
     explicit_file = len(paths) == 1 and paths[0].is_file()
     trees = _trees(paths)  # before discovery: a link swapped in later does not move them
     with _few_collections(), Pool(1 if explicit_file else _workers(options)) as pool:
-        from replicate_migrate.discovery import DEFAULT_EXCLUDES, discover  # after the fork
+        from replicate_migrate.project.files import discover_project  # after the fork
 
-        found = discover(
-            paths,
-            exclude=DEFAULT_EXCLUDES if options.exclude is None else options.exclude,
-            extend_exclude=options.extend_exclude,
-            force_exclude=options.force_exclude,
-            respect_gitignore=options.respect_gitignore,
-        )
+        found = discover_project(paths, options)
         errors = [FileResult(path, b"", error=message) for path, message in found.errors]
-        run = _Run(options, pool, [str(file) for file in found.files])
+        named = {str(file) for file in found.files}
+        every = [str(file) for file in (*found.files, *found.context)]
+        run = _Run(options, pool, every, options.project_root, named)
         read_stats: dict[str, os.stat_result] = {}
         given = {str(path) for path in paths}  # a symbolic link named by the user is followed
-        for file in found.files:
+        for file in every:
             try:
-                run.add(str(file), _read(str(file), read_stats, follow=str(file) in given))
+                run.add(file, _read(file, read_stats, follow=file in given))
             except OSError as error:
-                errors.append(FileResult(str(file), b"", error=_unreadable(str(file), error)))
+                if file in named:  # the project's other files only inform the run
+                    errors.append(FileResult(file, b"", error=_unreadable(file, error)))
         outcome = run.finish(progress)
     return RunOutcome((*errors, *outcome.results), outcome.warnings, len(found.files), read_stats, trees)
 
 
 def migrate_sources(
-    sources: Sequence[tuple[str, bytes]], options: Options, progress: Progress | None = None
+    sources: Sequence[tuple[str, bytes]],
+    options: Options,
+    progress: Progress | None = None,
+    context: Sequence[str] = (),
 ) -> RunOutcome:
-    """Migrate in-memory sources (path, bytes): the engine behind files and stdin."""
-    with _few_collections(), Pool(min(len(sources), _workers(options))) as pool:
-        run = _Run(options, pool, [path for path, _ in sources])
+    """Migrate in-memory sources (path, bytes): the engine behind files and stdin.
+
+    `context`: other files of the project, read for facts only.
+    """
+    paths = [path for path, _ in sources]
+    with _few_collections(), Pool(min(len(sources) + len(context), _workers(options))) as pool:
+        run = _Run(options, pool, [*paths, *context], options.project_root, set(paths))
         for path, data in sources:
             run.add(path, data)
+        for path in context:
+            try:
+                run.add(path, _read(path, {}))
+            except OSError:
+                continue  # a file that vanished is no longer part of the project
         return run.finish(progress)
 
 
@@ -142,40 +155,36 @@ def max_workers() -> int:
 class _Run:
     """One run's files as they are read; those importing replicate go to a worker at once."""
 
-    def __init__(self, options: Options, pool: Pool, paths: Sequence[str]) -> None:
+    def __init__(self, options: Options, pool: Pool, paths: Sequence[str], root: str | None, named: set[str]) -> None:
+        from replicate_migrate.project import build_project
+
         self.options = options
         self.pool = pool
-        self.names = _module_names(paths)
+        self.named = named  # reported and rewritten; the other files only inform them
+        self.project = build_project(paths, os.path.abspath(root) if root else None)
+        self.names = self.project.keys
         self.sources: list[tuple[str, bytes]] = []
-        self.saying: set[str] = set()  # files that say replicate (and are not replicate itself)
         self.first: list[Job] = []
-        self.importers = _Importers()
-        pool.start(
-            frozenset(name.split(".", 1)[0] for name in self.names.values()),
-            frozenset(r.id for r in RULES if options.is_enabled(r.id)),
-        )
+        pool.start(self.project.resolver, frozenset(r.id for r in RULES if options.is_enabled(r.id)))
 
     def add(self, path: str, data: bytes) -> None:
+        if self.project.is_replicate_itself(path):
+            return  # the replicate package's own modules (vendored, site-packages)
         self.sources.append((path, data))
         if len(self.sources) % 32 == 0:
             self.pool.poll()  # keep the workers fed while reading
-        # The replicate package's own modules (a vendored copy, site-packages) are not its users.
-        if b"replicate" in data and not _is_replicate_itself(self.names[path]):
-            self.saying.add(path)
-            if IMPORTS_REPLICATE.search(data):
-                job = Job(path, self.names[path], data)
-                self.first.append(job)
-                self.pool.submit([job])
-                self.importers.add_root(job.module_name.split(".", 1)[0])
-        self.importers.add(path, data, self.names[path])
+        if b"replicate" in data and IMPORTS_REPLICATE.search(data):
+            job = Job(path, self.names[path], data)
+            self.first.append(job)
+            self.pool.submit([job])
 
     def finish(self, progress: Progress | None) -> RunOutcome:
         """Gather the facts, analyse what they point to, decide, rewrite."""
-        if not self.first:
-            return RunOutcome((), (), len(self.sources))
+        if not any(job.path in self.named for job in self.first):
+            return RunOutcome((), (), len(self.named))
         from replicate_migrate.engine import crossfile  # see its docstring
 
-        demand = crossfile.Demand(self.sources, self.importers.found(), self.names, self.first, self.saying)
+        demand = crossfile.Demand(self.sources, self.project, self.first)
         # Callers of a function returning a result are queued as soon as its file answers.
         facts = {f.path: f for f in self.pool.gather(progress, demand.follow)}
         for _ in range(MAX_ROUNDS):
@@ -186,9 +195,10 @@ class _Run:
         ordered = [facts[path] for path in sorted(facts)]  # workers answer in any order
         models, warnings = crossfile.models_of(ordered, self.options)
         decisions = crossfile.decisions_of(ordered, models, self.options)
-        results = self.pool.rewrite(decisions)
+        wanted = {path: items for path, items in decisions.items() if path in self.named}
+        results = [r for r in self.pool.rewrite(wanted) if r.path in self.named]
         results.sort(key=lambda r: r.path)
-        return RunOutcome(tuple(results), warnings, len(self.sources))
+        return RunOutcome(tuple(results), warnings, len(self.named))
 
 
 @contextlib.contextmanager
@@ -201,83 +211,3 @@ def _few_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*saved)
-
-
-class _Importers:
-    """Files that could import a module that imports replicate: they name its top-level
-    package. Checked as files are read (before the workers need the cores); a file read
-    before a package was seen is checked for it at the end.
-
-    Only absolute imports count: the analysis does not follow relative ones, so a file
-    reaching the module only through `from .x import f` could not link a call to it.
-    """
-
-    def __init__(self) -> None:
-        self.roots: list[bytes] = []
-        self.pattern: re.Pattern[bytes] | None = None
-        self.common = b""  # a substring of every root: rejects most files at memchr speed
-        self.files: list[tuple[str, bytes, int]] = []  # not found yet: roots checked then
-        self.candidates: list[tuple[str, bytes]] = []
-
-    def add_root(self, root: str) -> None:
-        word = root.encode(errors="surrogateescape")  # from a file name, maybe not UTF-8
-        if word not in self.roots:
-            self.roots.append(word)
-            self.pattern = re.compile(b"|".join(re.escape(r) for r in self.roots))
-            self.common = _common_prefix(self.roots)
-
-    def add(self, path: str, data: bytes, module: str) -> None:
-        if _is_replicate_itself(module):
-            return
-        if self.pattern is not None and self.common in data and self.pattern.search(data):
-            self.candidates.append((path, data))
-        else:
-            self.files.append((path, data, len(self.roots)))
-
-    def found(self) -> list[tuple[str, bytes]]:
-        for path, data, checked in self.files:
-            if any(root in data for root in self.roots[checked:]):
-                self.candidates.append((path, data))
-        self.files = []
-        return self.candidates
-
-
-def _common_prefix(words: Sequence[bytes]) -> bytes:
-    prefix = words[0]
-    for word in words[1:]:
-        while not word.startswith(prefix):
-            prefix = prefix[:-1]
-    return prefix
-
-
-def _is_replicate_itself(module: str) -> bool:
-    return module == "replicate" or module.startswith("replicate.")
-
-
-def _module_names(paths: Sequence[str]) -> dict[str, str]:
-    """Each file's dotted module name, from the packages (`__init__.py`) above it."""
-    packages: dict[str, str] = {}  # directory -> dotted package ("" when not a package)
-
-    def package(directory: str) -> str:
-        found = packages.get(directory)
-        if found is None:
-            if os.path.isfile(os.path.join(directory, "__init__.py")):
-                parent, name = os.path.split(directory)
-                above = package(parent) if parent != directory else ""
-                found = f"{above}.{name}" if above else name
-            else:
-                found = ""
-            packages[directory] = found
-        return found
-
-    absolute: dict[str, str] = {}
-    out = {}
-    for path in paths:
-        given, file = os.path.split(path)
-        directory = absolute.get(given)
-        if directory is None:
-            directory = absolute[given] = os.path.abspath(given or ".")
-        stem = os.path.splitext(file)[0]
-        prefix = package(directory)
-        out[path] = (prefix if stem == "__init__" and prefix else f"{prefix}.{stem}" if prefix else stem)
-    return out

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from replicate_migrate.analysis.decide import Decision
     from replicate_migrate.analysis.values import ModuleFacts
     from replicate_migrate.engine.worker import Worker
+    from replicate_migrate.project.resolver import Resolver
 
 
 SEEDS = frozenset({"replicate"})
@@ -32,7 +33,7 @@ class Job:
     """Analyse `path` (again, with more of it, when the worker already holds it)."""
 
     path: str  # as given on the command line or found by discovery
-    module_name: str
+    module_name: str  # the module's key in the run (replicate_migrate.project)
     data: bytes  # empty when the worker already holds the file
     taint: frozenset[str] = SEEDS  # words whose statements may hold replicate values
     provide: frozenset[str] = frozenset()  # names whose definitions the run needs
@@ -54,7 +55,7 @@ class Pool:
 
     def __init__(self, jobs: int) -> None:
         self._local: Worker | None = None
-        self._local_args: tuple[frozenset[str], frozenset[str]] | None = None
+        self._local_args: tuple[Resolver, frozenset[str]] | None = None
         self.in_process = jobs <= 1
         self.conns: list[Connection] = []
         self.procs: list[Any] = []
@@ -83,11 +84,11 @@ class Pool:
                 child.close()  # so that a worker that dies is an EOF here, not a hang
             self.procs.append(proc)
 
-    def start(self, roots: frozenset[str], rules: frozenset[str]) -> None:
+    def start(self, resolver: Resolver, rules: frozenset[str]) -> None:
         """What every worker needs to know before its first file (known once files are read)."""
-        self._local_args = (roots, rules)
+        self._local_args = (resolver, rules)
         for index in range(len(self.conns)):
-            self._send(index, ("start", (roots, rules)))
+            self._send(index, ("start", (resolver, rules)))
 
     @property
     def local(self) -> Worker:

@@ -254,6 +254,9 @@ def _split(text: str) -> list[Group] | None:
     return [Group(first, last, "".join(lines[first - 1 : last]), binds) for first, last, binds in found]
 
 
+_STAR_IMPORT = re.compile(r"\bimport[ \t]+\*")
+
+
 def _closure(groups: list[Group], taint: set[str], provide: set[str]) -> list[Group]:
     """Groups that may hold or meet replicate values, then the definitions they use."""
     chosen: set[int] = set()
@@ -271,6 +274,8 @@ def _closure(groups: list[Group], taint: set[str], provide: set[str]) -> list[Gr
     # mention; only they are asked what they bind (for a large file, a parse each).
     stack = _binders(groups, set(provide))
     stack.extend(_binders(groups, _used(groups, chosen)))
+    # A star import may bind any name: the analysis must see where names come from.
+    stack.extend(i for i, g in enumerate(groups) if "*" in g.text and _STAR_IMPORT.search(g.text))
     while stack:
         index = stack.pop()
         if index not in chosen:

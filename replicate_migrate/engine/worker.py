@@ -31,6 +31,7 @@ from replicate_migrate.notebooks import (
     python_to_notebook,
     syntax_error,
 )
+from replicate_migrate.project.resolver import Resolver
 from replicate_migrate.results import FileResult, Finding
 
 
@@ -47,7 +48,7 @@ class _Parsed:
 
 @dataclass
 class Worker:
-    project_roots: frozenset[str]
+    resolver: Resolver
     rules: frozenset[str]
     parsed: dict[str, _Parsed] = field(default_factory=dict)
     failed: dict[str, FileResult] = field(default_factory=dict)
@@ -112,7 +113,7 @@ class Worker:
         known: frozenset[tuple[str, str]],
     ) -> _Parsed:
         facts, rec = analyze_module(
-            sliced.module(), job.path, job.module_name, self.project_roots, text,
+            sliced.module(), job.path, job.module_name, self.resolver, text,
             locate=lambda node, top, statement: sliced.group_of(top).where(node, statement),
             known=dict(known),
         )
@@ -121,9 +122,12 @@ class Worker:
     def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
         """Every file this worker holds, rewritten or with its error. Never raises for a file."""
         results = list(self.failed.values())
-        for path, parsed in self.parsed.items():
+        for path, items in decisions.items():  # the files the run reports, no others
+            parsed = self.parsed.get(path)
+            if parsed is None:
+                continue
             try:
-                results.append(self._rewrite_one(parsed, decisions.get(path, [])))
+                results.append(self._rewrite_one(parsed, items))
             except Exception as error:  # noqa: BLE001 - a bug here must not cost the other files
                 results.append(FileResult(path, parsed.job.data, error=internal_error(path, error)))
         return results

@@ -249,7 +249,7 @@ print(svc.__name__)
             )
         },
         models=UPSCALER,
-        needs=("no caller in the run uses it",),
+        needs=("no caller in the project uses it",),
         breaks=False,
     ),
 }
@@ -331,7 +331,7 @@ def save(image):
 def check(image):
     return upscale(image).startswith("https")
 """
-    facts, _ = analyze_module(cst.parse_module(source), "app.py", "app", frozenset({"app"}))
+    facts, _ = analyze_module(cst.parse_module(source), "app.py", "app", None)
     model = ModelFacts(OutputKind.FILE, source="catalog")
     decision = decide(facts.calls[0], model, Links([facts]), Strategy.AUTO)
     assert decision.action is Action.REVIEW

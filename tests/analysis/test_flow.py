@@ -13,12 +13,12 @@ from replicate_migrate.options import Options
 
 
 def uses(source: str) -> set[tuple[tuple[str, ...], Category, str]]:
-    facts, _ = analyze_module(cst.parse_module(source), "m.py", "m", frozenset())
+    facts, _ = analyze_module(cst.parse_module(source), "m.py", "m", None)
     return {(u.result.path, u.category, u.detail) for u in facts.uses if u.result.source.kind == "call"}
 
 
 def calls(source: str) -> list[str]:
-    facts, _ = analyze_module(cst.parse_module(source), "m.py", "m", frozenset())
+    facts, _ = analyze_module(cst.parse_module(source), "m.py", "m", None)
     return [c.method + (f" via {c.via}" if c.via else "") for c in facts.calls]
 
 
@@ -83,7 +83,7 @@ class Gen:
 def test_result_returned_is_linked_by_function_name() -> None:
     facts, _ = analyze_module(
         cst.parse_module("import replicate\ndef gen():\n    return replicate.run('a/b')\n"),
-        "m.py", "m", frozenset(),
+        "m.py", "m", None,
     )
     [use] = facts.uses
     assert use.category is Category.RETURNED and use.target == "m.gen"

@@ -19,6 +19,7 @@ from replicate_migrate.analysis.decide import URL, Decision
 from replicate_migrate.engine import crossfile, worker
 from replicate_migrate.engine.pool import Job, Pool
 from replicate_migrate.options import Options
+from replicate_migrate.project.resolver import EMPTY
 from replicate_migrate.results import Action, FileResult
 
 SOURCE = b'import replicate\n\nout = replicate.run("black-forest-labs/flux-schnell", input={})\nprint(out[0] + "")\n'
@@ -54,7 +55,8 @@ def test_workers_exit_when_the_parent_is_killed() -> None:
         "import time\n"
         "from replicate_migrate.engine.pool import Pool\n"
         "pool = Pool(2)\n"
-        "pool.start(frozenset(), frozenset())\n"
+        "from replicate_migrate.project.resolver import EMPTY\n"
+        "pool.start(EMPTY, frozenset())\n"
         "print('ready', flush=True)\n"
         "time.sleep(120)\n"
     )
@@ -74,7 +76,7 @@ def test_workers_exit_when_the_parent_is_killed() -> None:
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_file_is_analysed_and_rewritten_by_the_same_worker(jobs: int) -> None:
     with Pool(jobs) as pool:
-        pool.start(frozenset({"m0", "m1", "m2"}), frozenset({"RM001"}))
+        pool.start(EMPTY, frozenset({"RM001"}))
         facts = pool.analyze([Job(f"m{i}.py", f"m{i}", SOURCE) for i in range(3)])
         assert sorted(f.path for f in facts) == ["m0.py", "m1.py", "m2.py"]
         # Growing a file's analysis sends no bytes: the worker holding it still has them.
@@ -105,7 +107,7 @@ def hang_guard() -> Iterator[None]:
 
 def _run(jobs: int, count: int = 3) -> dict[str, FileResult]:
     with Pool(jobs) as pool:
-        pool.start(frozenset(f"m{i}" for i in range(count)), frozenset({"RM001"}))
+        pool.start(EMPTY, frozenset({"RM001"}))
         facts = sorted(pool.analyze([Job(f"m{i}.py", f"m{i}", SOURCE) for i in range(count)]), key=lambda f: f.path)
         models, _ = crossfile.models_of(facts, Options())
         results = pool.rewrite(crossfile.decisions_of(facts, models, Options()))
@@ -178,7 +180,7 @@ def test_a_worker_that_dies_costs_its_files_only(monkeypatch: pytest.MonkeyPatch
 @pytest.mark.usefixtures("hang_guard")
 def test_a_decision_naming_what_the_file_lacks_is_refused(jobs: int) -> None:
     with Pool(jobs) as pool:
-        pool.start(frozenset({"m0", "m1"}), frozenset({"RM001"}))
+        pool.start(EMPTY, frozenset({"RM001"}))
         facts = {f.path: f for f in pool.analyze([Job(f"m{i}.py", f"m{i}", SOURCE) for i in range(2)])}
         call = facts["m0.py"].calls[0]
         stray = Decision(call, Action.REWRITTEN, "added .url", edits=((10**6, URL),))
