@@ -8,8 +8,8 @@ can reach it), or it binds a name a needed group uses (a constant model ref, a f
 a result is passed to). Every group keeps its lines, so positions stay exact and a
 rewritten group is spliced back over exactly the lines it came from.
 
-A file CPython cannot split this way (a syntax error, a lone CR) is one group: the whole
-file, parsed as before.
+A file CPython rejects is a syntax error (SourceError), whatever its size. One it accepts
+but that cannot be split this way (a lone CR) is one group: the whole file.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState  # what Module.code_for_node uses
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
-from replicate_migrate.engine.outline import binds_of, split_lines, statement_groups, words_of
+from replicate_migrate.engine.outline import Rejected, split_lines, statement_groups, words_of
+from replicate_migrate.engine.source import SourceError
 
 _INDENT = re.compile(r"^[ \t]*", re.MULTILINE)
 
@@ -40,7 +41,7 @@ class Group:
     first: int
     last: int
     text: str
-    _binds: frozenset[str] | None  # names it binds in the module's namespace, when known
+    binds: frozenset[str]  # names it binds (or mutates) in the module's namespace
     module: cst.Module | None = None
     positions: dict[cst.CSTNode, CodeRange] | None = None
     # Renderings of this group's own nodes (alive as long as the group, so ids are stable).
@@ -53,16 +54,6 @@ class Group:
         if self._words is None:
             self._words = words_of(self.text)
         return self._words
-
-    @property
-    def binds(self) -> frozenset[str]:
-        """Names it binds (or mutates) in the module's namespace."""
-        if self._binds is None:
-            self._binds = binds_of(self.text)
-        return self._binds
-
-    def mentions(self, name: str) -> bool:
-        return name in self.text and name in self.words
 
     def parse(self) -> cst.Module:
         if self.module is None:
@@ -182,10 +173,15 @@ class Sliced:
     provide: set[str] = field(default_factory=set)
     selected: list[Group] = field(default_factory=list)
     owner: dict[int, Group] = field(default_factory=dict)  # id() of a top-level statement
+    _index: _Index | None = None
 
     @classmethod
-    def of_text(cls, text: str) -> Sliced:
-        groups = _split(text)
+    def of_text(cls, text: str, path: str) -> Sliced:
+        """`text` split into groups; SourceError naming `path` when CPython rejects it."""
+        try:
+            groups = _split(text)
+        except Rejected as error:
+            raise SourceError(f"{path}:{error.line}:{error.column}: syntax error: {error.message}") from error
         if groups is None:
             return cls([_whole_group(text)], whole=True)
         return cls(groups, whole=False)
@@ -203,7 +199,9 @@ class Sliced:
         if self.whole:
             chosen = list(self.groups)
         else:
-            chosen = _closure(self.groups, self.taint, self.provide)
+            if self._index is None:
+                self._index = _Index(self.groups)
+            chosen = _closure(self.groups, self._index, self.taint, self.provide)
         grew = len(chosen) != len(self.selected)
         for group in chosen:
             group.parse()
@@ -254,41 +252,56 @@ def _split(text: str) -> list[Group] | None:
     return [Group(first, last, "".join(lines[first - 1 : last]), binds) for first, last, binds in found]
 
 
-def _closure(groups: list[Group], taint: set[str], provide: set[str]) -> list[Group]:
-    """Groups that may hold or meet replicate values, then the definitions they use."""
+class _Index:
+    """Which groups mention and which bind each name: the closure asks both in O(1)."""
+
+    def __init__(self, groups: list[Group]) -> None:
+        self.mentioning: dict[str, list[int]] = {}
+        self.binding: dict[str, list[int]] = {}
+        for index, group in enumerate(groups):
+            for word in group.words:
+                self.mentioning.setdefault(word, []).append(index)
+            for name in group.binds:
+                self.binding.setdefault(name, []).append(index)
+
+
+def _closure(groups: list[Group], index: _Index, taint: set[str], provide: set[str]) -> list[Group]:
+    """Groups that may hold or meet replicate values, then the definitions they use.
+
+    A worklist over names: each name is followed once and each group chosen once, so the
+    cost is linear in the words of the file, not groups times names.
+    """
     chosen: set[int] = set()
     done: set[str] = set()
-    names = set(taint)
+    names = list(taint)
     while names:
         name = names.pop()
+        if name in done:
+            continue
         done.add(name)
-        for index, group in enumerate(groups):
-            if index not in chosen and group.mentions(name):
-                chosen.add(index)
-                names.update(group.binds - done)
+        for i in index.mentioning.get(name, ()):
+            if i not in chosen:
+                chosen.add(i)
+                names.extend(groups[i].binds - done)
     # Definitions a chosen group uses: their values are not replicate's, so their users
-    # are not needed, only what they in turn use. Candidates are found by the names they
-    # mention; only they are asked what they bind (for a large file, a parse each).
-    stack = _binders(groups, set(provide))
-    stack.extend(_binders(groups, _used(groups, chosen)))
+    # are not needed, only what they in turn use.
+    asked: set[str] = set()
+    stack = [i for name in provide for i in index.binding.get(name, ())]
+    stack.extend(_binders(groups, index, chosen, asked))
     while stack:
-        index = stack.pop()
-        if index not in chosen:
-            chosen.add(index)
-            stack.extend(_binders(groups, _used(groups, (index,))))
+        i = stack.pop()
+        if i not in chosen:
+            chosen.add(i)
+            stack.extend(_binders(groups, index, (i,), asked))
     return [groups[i] for i in sorted(chosen)]
 
 
-def _used(groups: list[Group], indexes: Iterable[int]) -> set[str]:
-    return {w for i in indexes for w in groups[i].words if not keyword.iskeyword(w)}
-
-
-def _binders(groups: list[Group], names: set[str]) -> list[int]:
-    """Indexes of the groups binding any of `names`."""
-    if not names:
-        return []
-    return [
-        index
-        for index, group in enumerate(groups)
-        if any(group.mentions(name) for name in names) and not group.binds.isdisjoint(names)
-    ]
+def _binders(groups: list[Group], index: _Index, users: Iterable[int], asked: set[str]) -> list[int]:
+    """The groups binding a name these groups use, for the names not asked about before."""
+    found: list[int] = []
+    for user in users:
+        for word in groups[user].words - asked:
+            asked.add(word)
+            if not keyword.iskeyword(word):
+                found.extend(index.binding.get(word, ()))
+    return found

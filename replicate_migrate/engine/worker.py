@@ -73,7 +73,7 @@ class Worker:
             text = notebook.python
         else:
             text = decode_python(job.data, job.path)
-        sliced = Sliced.of_text(text)
+        sliced = Sliced.of_text(text, job.path)
         try:
             sliced.select(job.taint, job.provide)
         except SliceError:

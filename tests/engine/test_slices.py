@@ -6,10 +6,13 @@ from pathlib import Path
 import libcst as cst
 import libcst.matchers as m
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from replicate_migrate.engine.pipeline import migrate_sources
 from replicate_migrate.engine.slices import Sliced
+from replicate_migrate.engine.source import SourceError
 from replicate_migrate.options import Options
 from replicate_migrate.results import Action, FileResult
 
@@ -20,7 +23,7 @@ def fillers(count: int, prefix: str = "filler") -> str:
 
 
 def sliced(text: str) -> Sliced:
-    result = Sliced.of_text(text)
+    result = Sliced.of_text(text, "a.py")
     result.select({"replicate"}, ())
     return result
 
@@ -84,7 +87,7 @@ def test_closure_and_definitions() -> None:
 def test_provide_selects_definition_and_what_it_uses() -> None:
     text = 'LIMIT = 3\nOTHER = 4\ndef save(url):\n    """replicate"""\n    return url[:LIMIT]\n'
     text += "def skip():\n    return OTHER\n"
-    result = Sliced.of_text(text)
+    result = Sliced.of_text(text, "a.py")
     assert result.select((), {"save"})
     assert chosen(result) == ["LIMIT = 3", "def save(url):"]
     assert not result.select((), {"save"})  # nothing new: no growth
@@ -150,18 +153,22 @@ def test_span_and_render_of_indented_call() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["import replicate\rx = replicate.run('a/b')\n", "import replicate\nx = = 1\n",
-     "x = 1\ny = 2\r"],
-    ids=["lone-cr", "syntax-error", "trailing-lone-cr"],
+    ["import replicate\rx = replicate.run('a/b')\n", "x = 1\ny = 2\r"],
+    ids=["lone-cr", "trailing-lone-cr"],
 )
 def test_unsplittable_file_is_one_whole_group(text: str) -> None:
-    result = Sliced.of_text(text)
+    result = Sliced.of_text(text, "a.py")
     assert result.whole and len(result.groups) == 1
     assert result.groups[0].text == text and result.groups[0].first == 1
 
 
+def test_text_cpython_rejects_is_a_syntax_error() -> None:
+    with pytest.raises(SourceError, match=r"^a\.py:2:5: syntax error: invalid syntax$"):
+        Sliced.of_text("import replicate\nx = = 1\n", "a.py")
+
+
 def test_empty_text() -> None:
-    result = Sliced.of_text("")
+    result = Sliced.of_text("", "a.py")
     assert not result.whole and result.groups == []
     result.select({"replicate"}, ())
     assert result.module().body == []
@@ -278,7 +285,7 @@ def test_repeated_code_is_found_through_its_statement() -> None:
                 f.write(output[0].read())
         """
     )
-    sliced = Sliced.of_text(text)
+    sliced = Sliced.of_text(text, "a.py")
     sliced.select({"replicate"}, set())
     group = sliced.groups[1]
     module = group.parse()
@@ -292,3 +299,59 @@ def test_repeated_code_is_found_through_its_statement() -> None:
     start, end, indent = group.span(subscript, statement)
     assert group.text[start:end] == "output[0]" and indent == ""  # one line: no indent needed
     assert group.text[:start].endswith("url = ")
+
+
+# --- the closure: what it selects, on long chains and against a plain fixpoint ----------
+
+
+def test_a_chain_of_groups_is_followed_to_its_end() -> None:
+    # Each value flows to the next group; every group of the chain can meet the result,
+    # and each definition the chain's last group uses is needed in turn.
+    n = 3000
+    chain = "".join(f"v{i} = v{i - 1}\n" for i in range(1, n))
+    definitions = "d0 = 'a/b'\n" + "".join(f"d{i} = d{i - 1}\n" for i in range(1, n))
+    unrelated = "".join(f"u{i} = {i}\n" for i in range(n))
+    text = definitions + unrelated + "import replicate\nv0 = replicate.run(d2999)\n" + chain
+    result = sliced(text)
+    picked = chosen(result)
+    assert picked[:n] == [f"d{i} = d{i - 1}" if i else "d0 = 'a/b'" for i in range(n)]
+    assert picked[n:] == ["import replicate", "v0 = replicate.run(d2999)", *chain.splitlines()]
+
+
+NAMES = ["a", "b", "c", "d"]
+TEMPLATES = [
+    "{x} = {y}",
+    "{x} = replicate.run({y})",
+    "def {x}():\n    return {y}",
+    "print({x}, {y})",
+    "{x}.attr = {y}",
+    "for {x} in {y}:\n    pass",
+    "def {x}():\n    global {y}\n    {y} = 1",
+    "if {x}:\n    import {y}",
+]
+
+
+def _fixpoint(groups: list[tuple[frozenset[str], frozenset[str]]], taint: set[str], provide: set[str]) -> set[int]:
+    """The closure by its definition, repeated until nothing changes: (words, binds) per group."""
+    chosen: set[int] = set()
+    names = set(taint)
+    while grown := {i for i, (words, _) in enumerate(groups) if i not in chosen and words & names}:
+        chosen |= grown
+        names |= {n for i in grown for n in groups[i][1]}
+    used = set(provide) | {w for i in chosen for w in groups[i][0]}
+    while grown := {i for i, (_, binds) in enumerate(groups) if i not in chosen and binds & used}:
+        chosen |= grown
+        used |= {w for i in grown for w in groups[i][0]}
+    return chosen
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(TEMPLATES), st.sampled_from(NAMES), st.sampled_from(NAMES)), max_size=12),
+    st.sets(st.sampled_from(NAMES)),
+)
+def test_the_closure_equals_a_plain_fixpoint(statements: list[tuple[str, str, str]], provide: set[str]) -> None:
+    text = "".join(t.format(x=x, y=y) + "\n" for t, x, y in statements)
+    result = Sliced.of_text(text, "a.py")
+    result.select({"replicate"}, provide)
+    expected = _fixpoint([(g.words, g.binds) for g in result.groups], {"replicate"}, provide)
+    assert [g.first for g in result.selected] == [result.groups[i].first for i in sorted(expected)]
