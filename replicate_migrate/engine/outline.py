@@ -12,7 +12,9 @@ from __future__ import annotations
 import ast
 import re
 
-Group = tuple[int, int, "frozenset[str]"]  # first line, last line, names bound
+# first line, last line, names bound, and the name when the group only gives it a new
+# value computed without it (`x = 1`): see rebinds()
+Group = tuple[int, int, "frozenset[str]", "str | None"]
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -70,7 +72,26 @@ def statement_groups(text: str) -> list[Group] | None:
         else:
             spans.append((first, last, [statement]))
     lines = split_lines(text)
-    return [(first, last, _binds(members, "".join(lines[first - 1 : last]))) for first, last, members in spans]
+    groups: list[Group] = []
+    for first, last, members in spans:
+        code = "".join(lines[first - 1 : last])
+        binds = _binds(members, code)
+        groups.append((first, last, binds, rebinds(members, code, binds)))
+    return groups
+
+
+def rebinds(members: list[ast.stmt], code: str, binds: frozenset[str]) -> str | None:
+    """The name a group of one `name = value` statement rebinds, when nothing else in it
+    says the name: the value does not read it, and (not being a dict display) it leaves
+    no table of model refs behind. Such a group hides every earlier value of the name
+    from the statements after it."""
+    if len(members) != 1 or not isinstance(members[0], ast.Assign) or len(members[0].targets) != 1:
+        return None
+    target, value = members[0].targets[0], members[0].value
+    if not isinstance(target, ast.Name) or isinstance(value, ast.Dict) or binds != {target.id}:
+        return None
+    pattern = _ASCII_IDENTIFIER if code.isascii() else _IDENTIFIER
+    return target.id if pattern.findall(code).count(target.id) == 1 else None
 
 
 def split_lines(text: str) -> list[str]:

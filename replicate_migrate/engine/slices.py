@@ -42,6 +42,7 @@ class Group:
     last: int
     text: str
     binds: frozenset[str]  # names it binds (or mutates) in the module's namespace
+    rebinds: str | None = None  # `x = 1`: the name it gives a value computed without it
     module: cst.Module | None = None
     positions: dict[cst.CSTNode, CodeRange] | None = None
     # Renderings of this group's own nodes (alive as long as the group, so ids are stable).
@@ -197,15 +198,17 @@ class Sliced:
         self.taint.update(taint)
         self.provide.update(provide)
         if self.whole:
-            chosen = list(self.groups)
-        else:
-            if self._index is None:
-                self._index = _Index(self.groups)
-            chosen = _closure(self.groups, self._index, self.taint, self.provide)
+            self.groups[0].parse()
+            grew = not self.selected
+            self.selected = list(self.groups)
+            return grew
+        if self._index is None:
+            self._index = _Index(self.groups)
+        chosen = _closure(self.groups, self._index, self.taint, self.provide)
         grew = len(chosen) != len(self.selected)
-        for group in chosen:
-            group.parse()
-        self.selected = chosen
+        for run in _unparsed_runs(self.groups, chosen):
+            _parse_run(run)
+        self.selected = [self.groups[i] for i in chosen]
         return grew
 
     def module(self) -> cst.Module:
@@ -240,6 +243,43 @@ class Sliced:
         return "".join(lines)
 
 
+def _unparsed_runs(groups: list[Group], chosen: list[int]) -> list[list[Group]]:
+    """The chosen groups not parsed yet, as runs of groups adjacent in the file."""
+    runs: list[list[Group]] = []
+    previous = -2
+    for i in chosen:
+        if groups[i].module is None:
+            if i == previous + 1 and runs:
+                runs[-1].append(groups[i])
+            else:
+                runs.append([groups[i]])
+            previous = i
+    return runs
+
+
+def _parse_run(run: list[Group]) -> None:
+    """Parse adjacent groups with one LibCST parse: one parse of many small statements
+    costs a fraction of as many parses. Each group gets a module holding its own
+    statement, with the run's layout (indent, newline), whose code is the group's text.
+    A run whose statements do not map one to one onto its groups is parsed group by group,
+    and so is a last group without a final newline (LibCST's newline for it is its own).
+    """
+    if not run[-1].text.endswith(("\n", "\r")):
+        run[-1].parse()
+        run = run[:-1]
+    if len(run) > 1:
+        try:
+            batch = cst.parse_module("".join(group.text for group in run))
+        except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError):
+            batch = None
+        if batch is not None and len(batch.body) == len(run) and not batch.header and not batch.footer:
+            for group, statement in zip(run, batch.body):
+                group.module = batch.with_changes(body=(statement,))
+            return
+    for group in run:
+        group.parse()
+
+
 def _whole_group(text: str) -> Group:
     return Group(1, max(1, text.count("\n")), text, frozenset())
 
@@ -249,23 +289,43 @@ def _split(text: str) -> list[Group] | None:
     if found is None:
         return None
     lines = split_lines(text)
-    return [Group(first, last, "".join(lines[first - 1 : last]), binds) for first, last, binds in found]
+    return [
+        Group(first, last, "".join(lines[first - 1 : last]), binds, rebinds=name)
+        for first, last, binds, name in found
+    ]
 
 
 class _Index:
-    """Which groups mention and which bind each name: the closure asks both in O(1)."""
+    """Which groups mention and which bind each name: the closure asks both in O(1).
+
+    `hidden`: groups rebinding a name (`x = 1`) whose next mention is another such
+    rebinding. No statement sees the value they give (the analysis reads a module's
+    statements in order, and functions see module names as they are at the end), so a
+    use of the name does not need them: 2,000 lines of `x = 1` need only the last.
+    """
 
     def __init__(self, groups: list[Group]) -> None:
         self.mentioning: dict[str, list[int]] = {}
         self.binding: dict[str, list[int]] = {}
+        self.hidden: set[int] = set()
+        rebound: dict[str, int] = {}  # name -> the last group rebinding it, not mentioned since
         for index, group in enumerate(groups):
             for word in group.words:
                 self.mentioning.setdefault(word, []).append(index)
+                earlier = rebound.pop(word, None)
+                if earlier is not None and group.rebinds == word:
+                    self.hidden.add(earlier)
             for name in group.binds:
                 self.binding.setdefault(name, []).append(index)
+            if group.rebinds is not None:
+                rebound[group.rebinds] = index
+
+    def binders(self, name: str) -> list[int]:
+        """The groups binding `name` whose value some statement may see."""
+        return [i for i in self.binding.get(name, ()) if i not in self.hidden]
 
 
-def _closure(groups: list[Group], index: _Index, taint: set[str], provide: set[str]) -> list[Group]:
+def _closure(groups: list[Group], index: _Index, taint: set[str], provide: set[str]) -> list[int]:
     """Groups that may hold or meet replicate values, then the definitions they use.
 
     A worklist over names: each name is followed once and each group chosen once, so the
@@ -286,14 +346,14 @@ def _closure(groups: list[Group], index: _Index, taint: set[str], provide: set[s
     # Definitions a chosen group uses: their values are not replicate's, so their users
     # are not needed, only what they in turn use.
     asked: set[str] = set()
-    stack = [i for name in provide for i in index.binding.get(name, ())]
+    stack = [i for name in provide for i in index.binders(name)]
     stack.extend(_binders(groups, index, chosen, asked))
     while stack:
         i = stack.pop()
         if i not in chosen:
             chosen.add(i)
             stack.extend(_binders(groups, index, (i,), asked))
-    return [groups[i] for i in sorted(chosen)]
+    return sorted(chosen)
 
 
 def _binders(groups: list[Group], index: _Index, users: Iterable[int], asked: set[str]) -> list[int]:
@@ -303,5 +363,5 @@ def _binders(groups: list[Group], index: _Index, users: Iterable[int], asked: se
         for word in groups[user].words - asked:
             asked.add(word)
             if not keyword.iskeyword(word):
-                found.extend(index.binding.get(word, ()))
+                found.extend(index.binders(word))
     return found

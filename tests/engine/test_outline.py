@@ -94,7 +94,7 @@ def test_groups_of_every_compound_form() -> None:
     groups = outline.statement_groups(TRICKY)
     assert groups is not None
     lines = TRICKY.splitlines()
-    firsts = [lines[first - 1] for first, _, _ in groups]
+    firsts = [lines[first - 1] for first, *_ in groups]
     assert firsts[:6] == ['"""Module docstring."""', "import os, sys as system", "from replicate import run as go  # a comment", "@decorator", "class Thing(Base):", "if condition:"]
     assert len(groups) == 19
 
@@ -102,11 +102,36 @@ def test_groups_of_every_compound_form() -> None:
 def test_what_groups_bind() -> None:
     groups = outline.statement_groups(TRICKY)
     assert groups is not None
-    bound = set().union(*(binds for _, _, binds in groups))
+    bound = set().union(*(binds for _, _, binds, _ in groups))
     assert {"os", "system", "go", "first", "Thing", "shared", "x", "json", "error", "done"} <= bound
     assert {"index", "looped", "waited", "name", "rest", "value", "others", "coroutine"} <= bound
     assert {"TEXT", "a", "b", "total", "long", "walrus", "cache", "cfg", "removed"} <= bound
     assert not {"local", "attribute", "not_a_function", "sys"} & bound
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("x = 1\n", "x"),
+        ("x = other(1, 'y')  # a comment\n", "x"),
+        ("x = x + 1\n", None),  # reads the value it replaces
+        ("x = f'{x}'\n", None),
+        ("x = 'x'\n", None),  # says the name: never too sure
+        ("MODELS = {'a': 'b/c'}\n", None),  # a table of model refs outlives a rebinding
+        ("x = y = 1\n", None),
+        ("x, y = 1, 2\n", None),
+        ("x += 1\n", None),
+        ("x: int = 1\n", None),
+        ("x.attr = 1\n", None),
+        ("x = (y := 1)\n", None),
+        ("x = 1; y = 2\n", None),
+        ("def x():\n    pass\n", None),
+    ],
+)
+def test_what_a_group_rebinds(code: str, name: str | None) -> None:
+    groups = outline.statement_groups(code)
+    assert groups is not None and len(groups) == 1
+    assert groups[0][3] == name
 
 
 def test_a_large_file_splits_as_its_parts_do() -> None:
@@ -115,7 +140,7 @@ def test_a_large_file_splits_as_its_parts_do() -> None:
     large = outline.statement_groups(TRICKY * 40)
     assert small is not None and large is not None
     height = len(outline.split_lines(TRICKY))
-    assert large == [(f + k * height, l + k * height, b) for k in range(40) for f, l, b in small]
+    assert large == [(f + k * height, l + k * height, b, r) for k in range(40) for f, l, b, r in small]
 
 
 def test_unsplittable_and_rejected_text() -> None:
