@@ -63,8 +63,8 @@ def statement_groups(text: str) -> list[Group] | None:
         return None  # CPython counts a lone CR as a line end; LibCST does not always
     spans: list[tuple[int, int, list[ast.stmt]]] = []
     for statement in tree.body:
-        decorators = getattr(statement, "decorator_list", ())
-        first = min([statement.lineno, *(d.lineno for d in decorators)])
+        decorators = getattr(statement, "decorator_list", None)
+        first = min([statement.lineno, *(d.lineno for d in decorators)]) if decorators else statement.lineno
         last = statement.end_lineno or statement.lineno
         if spans and first <= spans[-1][1]:
             start, end, members = spans[-1]
@@ -90,6 +90,8 @@ def rebinds(members: list[ast.stmt], code: str, binds: frozenset[str]) -> str | 
     target, value = members[0].targets[0], members[0].value
     if not isinstance(target, ast.Name) or isinstance(value, ast.Dict) or binds != {target.id}:
         return None
+    if code.count(target.id) == 1:  # the target alone: the common case, without a regex
+        return target.id
     pattern = _ASCII_IDENTIFIER if code.isascii() else _IDENTIFIER
     return target.id if pattern.findall(code).count(target.id) == 1 else None
 
@@ -123,6 +125,15 @@ def _binds(statements: list[ast.stmt], text: str) -> frozenset[str]:
     return frozenset(binds)
 
 
+# Statements with no statement or pattern inside that binds in the module's namespace
+# (function and class bodies bind in their own): most statements, not walked further.
+_NOTHING_NESTED = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AugAssign, ast.AnnAssign,
+    ast.Expr, ast.Import, ast.ImportFrom, ast.Return, ast.Pass, ast.Break, ast.Continue,
+    ast.Delete, ast.Raise, ast.Assert, ast.Global, ast.Nonlocal,
+)
+
+
 def _collect_binds(node: ast.AST, out: set[str]) -> None:
     """Names a module-level statement binds in the module's namespace (not in functions)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -144,7 +155,7 @@ def _collect_binds(node: ast.AST, out: set[str]) -> None:
         out.add(node.rest)
     elif type(node).__name__ == "TypeAlias":
         _target_names(node.name, out)  # type: ignore[attr-defined]
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+    if isinstance(node, _NOTHING_NESTED):
         return
     for child in ast.iter_child_nodes(node):
         if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case, ast.pattern)):

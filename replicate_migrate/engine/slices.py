@@ -34,7 +34,7 @@ class SliceError(Exception):
     """LibCST cannot parse a group on its own: the file is then handled whole."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     """Top-level statements on lines `first`..`last` (1-based, inclusive), no line shared."""
 
