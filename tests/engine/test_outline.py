@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -141,6 +142,22 @@ def test_a_large_file_splits_as_its_parts_do() -> None:
     assert small is not None and large is not None
     height = len(outline.split_lines(TRICKY))
     assert large == [(f + k * height, l + k * height, b, r) for k in range(40) for f, l, b, r in small]
+
+
+def test_one_public_route_on_every_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whatever the size and the Python, groups come from one compile() with PyCF_ONLY_AST:
+    # no private tokenizer whose signature changes between versions (3.12 did).
+    calls = []
+    real = compile
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(args[3] if len(args) > 3 else kwargs.get("flags"))
+        return real(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(outline, "compile", spy, raising=False)
+    for text in (TRICKY, TRICKY * 40):
+        assert outline.statement_groups(text) is not None
+    assert calls == [ast.PyCF_ONLY_AST, ast.PyCF_ONLY_AST]
 
 
 def test_unsplittable_and_rejected_text() -> None:
