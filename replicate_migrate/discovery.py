@@ -234,7 +234,7 @@ class _Walker:
         try:
             with open(path, encoding="utf-8", errors="surrogateescape") as f:
                 lines = f.read().splitlines()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # `.git` is a file in a worktree
             return []
         except OSError as e:
             self.errors.append((path, f"cannot read ignore file: {e.strerror or e}"))
