@@ -73,9 +73,11 @@ def statement_groups(text: str) -> list[Group] | None:
             spans.append((first, last, [statement]))
     lines = split_lines(text)
     groups: list[Group] = []
+    shared: dict[frozenset[str], frozenset[str]] = {}  # one set for 2,000 lines binding `x`
     for first, last, members in spans:
         code = "".join(lines[first - 1 : last])
-        binds = _binds(members, code)
+        found = _binds(members, code)
+        binds = shared.setdefault(found, found)
         groups.append((first, last, binds, rebinds(members, code, binds)))
     return groups
 

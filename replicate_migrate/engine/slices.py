@@ -46,7 +46,7 @@ class Group:
     module: cst.Module | None = None
     positions: dict[cst.CSTNode, CodeRange] | None = None
     # Renderings of this group's own nodes (alive as long as the group, so ids are stable).
-    _rendered: dict[tuple[int, str], str] = field(default_factory=dict)
+    _rendered: dict[tuple[int, str], str] | None = None  # made when needed: most groups never are
     _words: frozenset[str] | None = None
 
     @property
@@ -87,6 +87,8 @@ class Group:
     def rendered(self, node: cst.CSTNode, indent: str) -> str:
         """render() of a node of this group's own tree, computed once."""
         key = (id(node), indent)
+        if self._rendered is None:
+            self._rendered = {}
         code = self._rendered.get(key)
         if code is None:
             code = self._rendered[key] = self.render(node, indent)
@@ -310,7 +312,8 @@ class _Index:
         self.hidden: set[int] = set()
         rebound: dict[str, int] = {}  # name -> the last group rebinding it, not mentioned since
         for index, group in enumerate(groups):
-            for word in group.words:
+            # Not group.words: that would keep a set per group for the run's whole life.
+            for word in words_of(group.text) if group._words is None else group._words:
                 self.mentioning.setdefault(word, []).append(index)
                 earlier = rebound.pop(word, None)
                 if earlier is not None and group.rebinds == word:
