@@ -1,28 +1,31 @@
-"""Benchmark: replicate-migrate against grep, ruff and a bare LibCST parse over one large tree.
+"""Benchmark: replicate-migrate against ruff, django-upgrade, grep and a bare LibCST parse.
 
-Usage: python bench/run.py [--keep] [--small]. Builds bench/.tree/ (stdlib + site-packages +
-generated 0.34 code), measures each tool in a fresh process, prints a table and the goals.
+Usage: python bench/run.py [--keep] [--small] [--runs N]. Builds the trees of shapes.py
+under bench/.tree/, measures each tool on each tree in a fresh process, measures the cost
+of one file of 1,000 and 16,000 statements in process, prints tables and the goals.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import shapes  # next to this script
+
 ROOT = Path(__file__).resolve().parent.parent
-TREE = ROOT / "bench" / ".tree"
+TREES = ROOT / "bench" / ".tree"
 BIN = Path(sys.executable).parent
 TIME = Path("/usr/bin/time")
 PY = sys.executable
-RUNS = 5  # per fast command (median); the parse-everything baseline runs once
+RUNS = 5  # per fast command (median); the slow baselines run once
 
 PARSE_ALL = """
 import os, sys, libcst
@@ -38,6 +41,10 @@ for top, dirs, files in os.walk(sys.argv[1]):
                 bad += 1
 print(ok, bad)
 """
+# django-upgrade takes files, not folders; one batch of files per core, like the others.
+DJANGO_UPGRADE = (
+    "find . -name '*.py' -print0 | xargs -0 -n 500 -P {cpus} {bin}/django-upgrade --target-version 5.0"
+)
 
 
 @dataclass(frozen=True)
@@ -46,166 +53,6 @@ class Measure:
     seconds: float
     peak_mb: float
     exit_code: int
-
-
-# --- the tree -----------------------------------------------------------------------------
-
-
-def copy_python_files(source: Path, target: Path, *, skip: Sequence[str], limit: int | None) -> int:
-    """Copy the .py files under `source` to `target` (no symlinks followed); returns the count."""
-    count = 0
-    for top, dirs, files in os.walk(source):
-        dirs[:] = sorted(d for d in dirs if d not in skip and d != "__pycache__")
-        for name in sorted(files):
-            if not name.endswith(".py") or (limit is not None and count >= limit):
-                continue
-            src = Path(top) / name
-            if src.is_symlink():
-                continue
-            dst = target / src.relative_to(source)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dst)
-            count += 1
-    return count
-
-
-IMAGE = """import replicate
-
-
-def make_{i}(prompt: str, path: str) -> None:
-    output = replicate.run("black-forest-labs/flux-schnell", input={{"prompt": prompt, "seed": {i}}})
-    url = output[0]
-    if url.startswith("https://"):
-        print("image {i}", url)
-    with open(path, "wb") as f:
-        f.write(output[0].read())
-"""
-
-SINGLE = """import urllib.request
-
-import replicate
-
-
-def render_{i}(prompt):
-    out = replicate.run("black-forest-labs/flux-1.1-pro", input={{"prompt": prompt}})
-    urllib.request.urlretrieve(out, "render_{i}.webp")
-    return str(out).split("/")[-1]
-"""
-
-TEXT = """import replicate
-
-
-def chat_{i}(question: str) -> str:
-    output = replicate.run("meta/meta-llama-3-8b-instruct", input={{"prompt": question}})
-    return "".join(output).strip()
-
-
-def caption_{i}(image):
-    caption = replicate.run("andreasjansson/blip-2", input={{"image": image}})
-    return caption.upper()
-"""
-
-DICT = """import replicate
-
-
-def song_{i}(prompt):
-    result = replicate.run("riffusion/riffusion", input={{"prompt_a": prompt}})
-    audio = result["audio"]
-    print("spectrogram", result["spectrogram"])
-    return audio
-"""
-
-ASYNC = """import asyncio
-
-import replicate
-
-
-async def one_{i}(prompt):
-    output = await replicate.async_run("black-forest-labs/flux-schnell", input={{"prompt": prompt}})
-    return [item for item in output]
-
-
-async def many_{i}(prompts):
-    results = await asyncio.gather(*(one_{i}(p) for p in prompts))
-    for urls in results:
-        print(urls[0].startswith("http"))
-"""
-
-WRAPPER = """import replicate
-
-
-def generate(prompt):
-    return replicate.run("black-forest-labs/flux-dev", input={{"prompt": prompt, "n": {i}}})
-"""
-
-CONSUMER = """from .wrapper import generate
-
-
-def first_url(prompt):
-    return generate(prompt)[0].split("?")[0]
-"""
-
-FILLER = '''
-
-def helper_{n}(values, scale={n}):
-    """Filler function {n}: arithmetic over a list."""
-    total = 0
-    for index, value in enumerate(values):
-        if index % 3 == 0:
-            total += value * scale
-        elif index % 3 == 1:
-            total -= value
-        else:
-            total ^= int(value)
-    return {{"name": "helper_{n}", "total": total, "count": len(values)}}
-'''
-
-
-def large_module(i: int, lines: int) -> str:
-    head = f'"""Large module {i}; it uses replicate once, near the end."""\nimport replicate\n'
-    parts, count, n = [head], 2, 0
-    while count < lines:
-        block = FILLER.format(n=n)
-        parts.append(block)
-        count += block.count("\n")
-        n += 1
-    parts.append(
-        f"\n\ndef predict_{i}(prompt):\n"
-        f'    return replicate.run("openai/whisper", input={{"audio": prompt}})\n'
-    )
-    return "".join(parts)
-
-
-def generate(target: Path, count: int) -> int:
-    """Write `count` files using the 0.34 API, as small packages; returns the files written."""
-    kinds = [IMAGE, SINGLE, TEXT, DICT, ASYNC]
-    written = 0
-    for i in range(count // 8):
-        package = target / f"app_{i:03d}"
-        package.mkdir(parents=True, exist_ok=True)
-        files = {"__init__.py": "", "wrapper.py": WRAPPER.format(i=i), "consumer.py": CONSUMER}
-        for k in range(5):
-            files[f"m{k}.py"] = kinds[(i + k) % len(kinds)].format(i=i * 10 + k)
-        if i % 12 == 0:
-            files["big.py"] = large_module(i, 3000 + (i * 97) % 2000)
-        for name, text in files.items():
-            (package / name).write_text(text, encoding="utf-8")
-            written += 1
-    return written
-
-
-def build_tree(tree: Path, small: bool) -> dict[str, int]:
-    if tree.exists():
-        shutil.rmtree(tree)
-    stdlib = Path(os.__file__).parent
-    site = Path(next(p for p in sys.path if p.endswith("site-packages")))
-    limit = 400 if small else None
-    return {
-        # named so that no tool's default excludes (`site-packages`, `venv`) drop it
-        "stdlib": copy_python_files(stdlib, tree / "stdlib", skip=("site-packages",), limit=limit),
-        "packages": copy_python_files(site, tree / "packages", skip=(), limit=limit),
-        "generated": generate(tree / "generated", 48 if small else 400),
-    }
 
 
 # --- measurements -------------------------------------------------------------------------
@@ -270,14 +117,19 @@ def _max_rss_kb(report: str) -> int:
     return 0
 
 
-def in_process(generated: Path, repeat: int) -> tuple[float, float, int]:
+def in_process(generated: Path, repeat: int) -> tuple[float, float]:
     """Best-of-`repeat` seconds: bare LibCST parse vs migrate_sources, over the same sources."""
+    sources = [(str(p), p.read_bytes()) for p in sorted(generated.rglob("*.py"))]
+    return _best(sources, repeat)
+
+
+def _best(sources: list[tuple[str, bytes]], repeat: int) -> tuple[float, float]:
     import libcst
 
     from replicate_migrate.engine.pipeline import migrate_sources
     from replicate_migrate.options import Options
 
-    sources = [(str(p), p.read_bytes()) for p in sorted(generated.rglob("*.py"))]
+    migrate_sources(sources[:1], Options(jobs=1))  # imports, caches
     parse = tool = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -285,82 +137,94 @@ def in_process(generated: Path, repeat: int) -> tuple[float, float, int]:
             libcst.parse_module(data)
         parse = min(parse, time.perf_counter() - start)
         start = time.perf_counter()
-        outcome = migrate_sources(sources, Options(jobs=1))
+        migrate_sources(sources, Options(jobs=1))
         tool = min(tool, time.perf_counter() - start)
-    return parse, tool, sum(1 for r in outcome.results if r.changed)
+    return parse, tool
 
 
-def count_files(tree: Path) -> Iterator[Path]:
-    return tree.rglob("*.py")
+def scaling(repeat: int) -> dict[tuple[str, int], tuple[float, float]]:
+    """(shape, statements) -> (bare LibCST parse, migrate_sources) seconds for one file."""
+    out = {}
+    for reading in (True, False):
+        for n in (1_000, 16_000):
+            shape = "x = x + 1" if reading else "x = 1"
+            out[(shape, n)] = _best([(f"s{n}.py", shapes.statements(n, reading))], repeat)
+    return out
 
 
 # --- report -------------------------------------------------------------------------------
 
 
+def tools(tree: Path, runs: int, grep: bool) -> list[Measure]:
+    """Each tool on `tree`, from inside it (so no tool reads the project's .gitignore)."""
+    cpus = os.cpu_count() or 1
+    measured = [
+        measure("replicate-migrate (dry run)", [str(BIN / "replicate-migrate"), ".", "--no-progress"], tree, runs),
+        measure("ruff check --select UP", [str(BIN / "ruff"), "check", "--select", "UP", "--no-cache", "--isolated", "."], tree, runs),
+    ]
+    if grep:
+        measured.append(measure("grep -rl replicate", ["grep", "-rl", "replicate", "."], tree, runs))
+    if (BIN / "django-upgrade").exists():
+        command = DJANGO_UPGRADE.format(cpus=cpus, bin=BIN)
+        measured.append(measure("django-upgrade", ["sh", "-c", command], tree))
+    measured.append(measure("libcst.parse_module, every file", [PY, "-c", PARSE_ALL, "."], tree))
+    return measured
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="reuse bench/.tree/ if it exists")
-    parser.add_argument("--small", action="store_true", help="a small tree, for a quick run")
+    parser.add_argument("--small", action="store_true", help="small trees, for a quick run")
+    parser.add_argument("--runs", type=int, default=RUNS, help="runs per fast command (median)")
     args = parser.parse_args(argv)
-    if args.keep and TREE.exists():
-        print(f"reusing {TREE}")
+    if args.keep and TREES.exists():
+        print(f"reusing {TREES}")
+        trees = {p.name: p for p in sorted(TREES.iterdir()) if p.is_dir()}
     else:
-        start = time.perf_counter()
-        counts = build_tree(TREE, args.small)
-        print(f"built {TREE} in {time.perf_counter() - start:.1f}s: {counts}")
-    files = list(count_files(TREE))
-    megabytes = sum(p.stat().st_size for p in files) / 2**20
-    print(f"tree: {len(files)} .py files, {megabytes:.0f} MB\n")
-
-    # cwd is the tree so that no tool reads the project's .gitignore (which ignores bench/.tree/)
-    ruff = BIN / "ruff"
-    runs = [
-        measure(
-            "replicate-migrate (dry run)",
-            [str(BIN / "replicate-migrate"), ".", "--no-progress"],
-            TREE,
-            RUNS,
-        ),
-        measure("grep -rl replicate", ["grep", "-rl", "replicate", "."], TREE, RUNS),
-    ]
-    if ruff.exists():
-        runs.append(
-            measure(
-                "ruff check --select UP",
-                [str(ruff), "check", "--select", "UP", "--no-cache", "--isolated", "."],
-                TREE,
-                RUNS,
-            )
-        )
-    runs.append(measure("libcst.parse_module, every file", [PY, "-c", PARSE_ALL, "."], TREE))
-    print(f"{'command':34} {'wall s':>8} {'peak MB':>8} {'exit':>5}")
-    for m in runs:
-        print(f"{m.name:34} {m.seconds:8.2f} {m.peak_mb:8.1f} {m.exit_code:5d}")
-    parse, tool, changed = in_process(TREE / "generated", repeat=1 if args.small else 3)
-    n = len(list((TREE / "generated").rglob("*.py")))
-    print(f"\nin process, {n} generated files ({changed} changed), best of runs:")
-    print(f"  bare libcst.parse_module        {parse:8.2f} s")
-    print(f"  migrate_sources(jobs=1)         {tool:8.2f} s")
-    return report_goals(runs, parse, tool)
+        trees = shapes.build_trees(TREES, args.small)
+    results: dict[str, list[Measure]] = {}
+    for name, tree in trees.items():
+        files = list(tree.rglob("*.py"))
+        megabytes = sum(p.stat().st_size for p in files) / 2**20
+        print(f"\n{name}: {len(files)} .py files, {megabytes:.0f} MB")
+        results[name] = tools(tree, args.runs, grep=name == "bench")
+        print(f"{'command':34} {'wall s':>8} {'peak MB':>8} {'exit':>5}")
+        for m in results[name]:
+            print(f"{m.name:34} {m.seconds:8.2f} {m.peak_mb:8.1f} {m.exit_code:5d}")
+    repeat = 1 if args.small else 3
+    parse, tool = in_process(trees["bench"] / "generated", repeat)
+    print(f"\nin process, the generated files of bench: bare LibCST parse {parse:.2f} s, migrate_sources {tool:.2f} s")
+    scaled = scaling(repeat)
+    print(f"\none file, in process (best of {repeat}):")
+    print(f"{'statements':>24} {'bare LibCST s':>14} {'migrate s':>10} {'ratio':>6}")
+    for (shape, n), (p, t) in scaled.items():
+        print(f"{n:>8,} of {shape!r:>12} {p:14.3f} {t:10.3f} {t / p:6.2f}")
+    return report_goals(results, parse, tool, scaled)
 
 
-def report_goals(runs: list[Measure], parse: float, tool: float) -> int:
-    by = {m.name.split(" ")[0]: m for m in runs}
-    dry = by["replicate-migrate"]
+def report_goals(
+    results: dict[str, list[Measure]], parse: float, tool: float, scaled: dict[tuple[str, int], tuple[float, float]]
+) -> int:
     goals: list[tuple[str, str, bool]] = []
-    if "ruff" in by:
-        ratio = dry.seconds / by["ruff"].seconds
-        goals.append(("dry run <= 0.5x ruff time", f"{ratio:.2f}x", ratio <= 0.5))
-    speedup = by["libcst.parse_module,"].seconds / dry.seconds
-    goals.append((">= 50x faster than parsing everything", f"{speedup:.1f}x", speedup >= 50))
-    goals.append(("peak memory < 200 MB", f"{dry.peak_mb:.0f} MB", dry.peak_mb < 200))
-    ratio = tool / parse
-    goals.append(("analysis+rewrite <= 2x bare parse", f"{ratio:.2f}x", ratio <= 2))
+    for tree, limit in (("bench", 0.5), ("bench-large", 0.5), ("many-12k", 3.0)):
+        by = {m.name.split(" ")[0]: m for m in results.get(tree, [])}
+        if "replicate-migrate" in by and "ruff" in by:
+            ratio = by["replicate-migrate"].seconds / by["ruff"].seconds
+            goals.append((f"{tree}: dry run <= {limit}x ruff time", f"{ratio:.2f}x", ratio <= limit))
+            peak = by["replicate-migrate"].peak_mb
+            goals.append((f"{tree}: peak memory < 200 MB", f"{peak:.0f} MB", peak < 200))
+    bench = {m.name.split(" ")[0]: m for m in results.get("bench", [])}
+    if bench:
+        speedup = bench["libcst.parse_module,"].seconds / bench["replicate-migrate"].seconds
+        goals.append(("bench: >= 50x faster than parsing everything", f"{speedup:.1f}x", speedup >= 50))
+    goals.append(("generated: analysis+rewrite <= 2x bare parse", f"{tool / parse:.2f}x", tool / parse <= 2))
+    for shape in ("x = x + 1", "x = 1"):
+        (_, t1), (p16, t16) = scaled[(shape, 1_000)], scaled[(shape, 16_000)]
+        goals.append((f"{shape!r}: 16,000 statements <= 20x 1,000", f"{t16 / t1:.1f}x", t16 / t1 <= 20))
+        goals.append((f"{shape!r}: 16,000 <= 1.5x bare LibCST parse", f"{t16 / p16:.2f}x", t16 / p16 <= 1.5))
     print("\ngoals:")
     for text, value, met in goals:
-        print(f"  [{'met' if met else 'MISSED'}] {text:40} {value}")
-    if dry.exit_code != 1:
-        print(f"  note: dry run exited {dry.exit_code}, expected 1")
+        print(f"  [{'met' if met else 'MISSED'}] {text:48} {value}")
     return 0 if all(met for *_, met in goals) else 1
 
 

@@ -108,6 +108,16 @@ def test_gitignore_of_enclosing_repository_applies_to_a_walked_subdirectory(tree
     assert discover([Path("src")]).files == (Path("src/a.py"),)
 
 
+def test_a_git_file_of_a_worktree_or_submodule_is_not_an_error(tree: Path) -> None:
+    # `git worktree add` and submodules write `.git` as a file (`gitdir: ...`).
+    make(tree, "a.py", "ignored.py")
+    (tree / ".git").write_text("gitdir: /elsewhere/.git/worktrees/a\n")
+    (tree / ".gitignore").write_text("ignored.py\n")
+    result = discover([tree])
+    assert result.errors == ()
+    assert found(result, tree) == ["a.py"]
+
+
 def test_explicit_ignored_directory_is_still_walked(tree: Path) -> None:
     make(tree, ".git/", "vendor/lib/a.py")
     (tree / ".gitignore").write_text("vendor/\n")
@@ -219,10 +229,3 @@ def test_project_root_named_like_an_exclude_is_still_walked(
     for force_exclude in (False, True):
         assert discover([Path(".")], force_exclude=force_exclude).files == (Path("a.py"),)
     assert discover([project], root=project, force_exclude=True).files == (project / "a.py",)
-
-
-def test_a_git_file_as_in_worktrees_and_submodules_is_no_error(tmp_path: Path) -> None:
-    (tmp_path / ".git").write_text("gitdir: /elsewhere/.git/worktrees/x\n")
-    (tmp_path / "a.py").write_text("")
-    found = discover([tmp_path])
-    assert found.errors == () and [f.name for f in found.files] == ["a.py"]

@@ -1,26 +1,20 @@
 """Where a file's top-level statements are, and which names each binds: CPython's view.
 
-Most files are split with CPython's parser. A large one is split with CPython's own
-tokenizer, three to four times faster, which finds the statement boundaries without
-building a syntax tree; the names a group binds are then read from a parse of that
-group alone, and only for the groups the selection asks about.
+Every file is parsed once with CPython's own parser (`compile(..., PyCF_ONLY_AST)`), which
+is also the verdict on it: a file CPython rejects is a syntax error, whatever its size.
+The parse is public API on every supported version and costs a tenth of LibCST's; an
+earlier split of large files with the private C tokenizer saved part of it but could not
+tell a valid file from one the parser rejects (an unexpected indent, a null byte).
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from token import DEDENT, ENDMARKER, INDENT, NEWLINE
 
-try:  # CPython 3.11's C tokenizer; other versions go through the parser
-    from _tokenize import TokenizerIter as _TOKENIZER  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover
-    _TOKENIZER = None
-
-Group = tuple[int, int, "frozenset[str] | None"]  # first line, last line, names bound
-
-TOKENS_FROM = 16_384  # characters: below this one parse is cheaper than many small ones
-_CONTINUES = frozenset({"else", "elif", "except", "finally"})
+# first line, last line, names bound, and the name when the group only gives it a new
+# value computed without it (`x = 1`): see rebinds()
+Group = tuple[int, int, "frozenset[str]", "str | None"]
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -29,52 +23,48 @@ _GLOBAL = re.compile(r"\b(?:global|nonlocal)[ \t]+([^\r\n;#]+)")
 _WALRUS = re.compile(r"([^\W\d]\w*)[ \t]*:=")
 
 
-def _token_groups(text: str) -> list[Group]:
-    """Groups from the tokenizer: a top-level logical line starts one, unless it continues
-    a compound statement (`else:`...) or follows a decorator."""
-    groups: list[Group] = []
-    depth, first, last = 0, 0, 0
-    at_start, decorated = True, False
-    for string, kind, line, end_line, *_ in _TOKENIZER(text):
-        if kind == INDENT:
-            depth += 1
-        elif kind == DEDENT:
-            depth -= 1
-        elif kind == ENDMARKER:
-            break
-        elif at_start:
-            at_start = False
-            if depth == 0 and not (first and (decorated or string in _CONTINUES)):
-                if first:
-                    groups.append((first, last, None))
-                first = line
-            if depth == 0:
-                decorated = string == "@"
-        if kind == NEWLINE:
-            at_start, last = True, end_line
-    if first:
-        groups.append((first, last, None))
-    return groups
+class Rejected(Exception):
+    """CPython rejects the text: where (1-based line and CPython's column) and why."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(f"{line}:{column}: {message}")
+        self.line, self.column, self.message = line, column, message
+
+
+def parse(text: str) -> ast.Module:
+    """CPython's syntax tree of `text`; Rejected when CPython does not accept it."""
+    try:
+        tree = compile(text, "<file>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:  # IndentationError and TabError too
+        line, column = error.lineno, error.offset
+        if line is None:  # a null byte (3.12+): CPython gives no position
+            line, column = _position(text, text.find("\0"))
+        raise Rejected(line, column or 1, error.msg) from error
+    except ValueError as error:  # a null byte (3.10, 3.11)
+        raise Rejected(*_position(text, text.find("\0")), str(error)) from error
+    except (RecursionError, MemoryError) as error:
+        raise Rejected(1, 1, f"too deeply nested for CPython's parser ({type(error).__name__})") from error
+    assert isinstance(tree, ast.Module)
+    return tree
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    if index < 0:
+        return 1, 1
+    line_start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return len(split_lines(text[:line_start])) + 1, index - line_start + 1
 
 
 def statement_groups(text: str) -> list[Group] | None:
-    """(first line, last line, names bound or None) per group of top-level statements that
-    share no line; None when CPython cannot split the file (a syntax error, a lone CR)."""
+    """(first line, last line, names bound) per group of top-level statements that share no
+    line; None when the file cannot be split (a lone CR). Rejected when CPython rejects it."""
+    tree = parse(text)
     if text.count("\r") != text.count("\r\n"):
         return None  # CPython counts a lone CR as a line end; LibCST does not always
-    if len(text) >= TOKENS_FROM and _TOKENIZER is not None:
-        try:
-            return _token_groups(text)
-        except (SyntaxError, ValueError, TypeError, MemoryError):
-            pass  # the syntax tree says why, or splits it after all
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
     spans: list[tuple[int, int, list[ast.stmt]]] = []
     for statement in tree.body:
-        decorators = getattr(statement, "decorator_list", ())
-        first = min([statement.lineno, *(d.lineno for d in decorators)])
+        decorators = getattr(statement, "decorator_list", None)
+        first = min([statement.lineno, *(d.lineno for d in decorators)]) if decorators else statement.lineno
         last = statement.end_lineno or statement.lineno
         if spans and first <= spans[-1][1]:
             start, end, members = spans[-1]
@@ -82,7 +72,30 @@ def statement_groups(text: str) -> list[Group] | None:
         else:
             spans.append((first, last, [statement]))
     lines = split_lines(text)
-    return [(first, last, _binds(members, "".join(lines[first - 1 : last]))) for first, last, members in spans]
+    groups: list[Group] = []
+    shared: dict[frozenset[str], frozenset[str]] = {}  # one set for 2,000 lines binding `x`
+    for first, last, members in spans:
+        code = "".join(lines[first - 1 : last])
+        found = _binds(members, code)
+        binds = shared.setdefault(found, found)
+        groups.append((first, last, binds, rebinds(members, code, binds)))
+    return groups
+
+
+def rebinds(members: list[ast.stmt], code: str, binds: frozenset[str]) -> str | None:
+    """The name a group of one `name = value` statement rebinds, when nothing else in it
+    says the name: the value does not read it, and (not being a dict display) it leaves
+    no table of model refs behind. Such a group hides every earlier value of the name
+    from the statements after it."""
+    if len(members) != 1 or not isinstance(members[0], ast.Assign) or len(members[0].targets) != 1:
+        return None
+    target, value = members[0].targets[0], members[0].value
+    if not isinstance(target, ast.Name) or isinstance(value, ast.Dict) or binds != {target.id}:
+        return None
+    if code.count(target.id) == 1:  # the target alone: the common case, without a regex
+        return target.id
+    pattern = _ASCII_IDENTIFIER if code.isascii() else _IDENTIFIER
+    return target.id if pattern.findall(code).count(target.id) == 1 else None
 
 
 def split_lines(text: str) -> list[str]:
@@ -102,14 +115,6 @@ def words_of(text: str) -> frozenset[str]:
     return frozenset(pattern.findall(text))
 
 
-def binds_of(text: str) -> frozenset[str]:
-    """The names a group of top-level statements binds, from a parse of it alone."""
-    try:
-        return _binds(ast.parse(text).body, text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return words_of(text)  # every name it says: never too few
-
-
 def _binds(statements: list[ast.stmt], text: str) -> frozenset[str]:
     binds: set[str] = set()
     for statement in statements:
@@ -120,6 +125,15 @@ def _binds(statements: list[ast.stmt], text: str) -> frozenset[str]:
     if ":=" in text:
         binds.update(_WALRUS.findall(text))
     return frozenset(binds)
+
+
+# Statements with no statement or pattern inside that binds in the module's namespace
+# (function and class bodies bind in their own): most statements, not walked further.
+_NOTHING_NESTED = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AugAssign, ast.AnnAssign,
+    ast.Expr, ast.Import, ast.ImportFrom, ast.Return, ast.Pass, ast.Break, ast.Continue,
+    ast.Delete, ast.Raise, ast.Assert, ast.Global, ast.Nonlocal,
+)
 
 
 def _collect_binds(node: ast.AST, out: set[str]) -> None:
@@ -143,7 +157,7 @@ def _collect_binds(node: ast.AST, out: set[str]) -> None:
         out.add(node.rest)
     elif type(node).__name__ == "TypeAlias":
         _target_names(node.name, out)  # type: ignore[attr-defined]
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+    if isinstance(node, _NOTHING_NESTED):
         return
     for child in ast.iter_child_nodes(node):
         if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case, ast.pattern)):

@@ -8,8 +8,8 @@ can reach it), or it binds a name a needed group uses (a constant model ref, a f
 a result is passed to). Every group keeps its lines, so positions stay exact and a
 rewritten group is spliced back over exactly the lines it came from.
 
-A file CPython cannot split this way (a syntax error, a lone CR) is one group: the whole
-file, parsed as before.
+A file CPython rejects is a syntax error (SourceError), whatever its size. One it accepts
+but that cannot be split this way (a lone CR) is one group: the whole file.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState  # what Module.code_for_node uses
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
-from replicate_migrate.engine.outline import binds_of, split_lines, statement_groups, words_of
+from replicate_migrate.engine.outline import Rejected, split_lines, statement_groups, words_of
+from replicate_migrate.engine.source import SourceError
 
 _INDENT = re.compile(r"^[ \t]*", re.MULTILINE)
 
@@ -33,18 +34,19 @@ class SliceError(Exception):
     """LibCST cannot parse a group on its own: the file is then handled whole."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     """Top-level statements on lines `first`..`last` (1-based, inclusive), no line shared."""
 
     first: int
     last: int
     text: str
-    _binds: frozenset[str] | None  # names it binds in the module's namespace, when known
+    binds: frozenset[str]  # names it binds (or mutates) in the module's namespace
+    rebinds: str | None = None  # `x = 1`: the name it gives a value computed without it
     module: cst.Module | None = None
     positions: dict[cst.CSTNode, CodeRange] | None = None
     # Renderings of this group's own nodes (alive as long as the group, so ids are stable).
-    _rendered: dict[tuple[int, str], str] = field(default_factory=dict)
+    _rendered: dict[tuple[int, str], str] | None = None  # made when needed: most groups never are
     _words: frozenset[str] | None = None
 
     @property
@@ -53,16 +55,6 @@ class Group:
         if self._words is None:
             self._words = words_of(self.text)
         return self._words
-
-    @property
-    def binds(self) -> frozenset[str]:
-        """Names it binds (or mutates) in the module's namespace."""
-        if self._binds is None:
-            self._binds = binds_of(self.text)
-        return self._binds
-
-    def mentions(self, name: str) -> bool:
-        return name in self.text and name in self.words
 
     def parse(self) -> cst.Module:
         if self.module is None:
@@ -95,6 +87,8 @@ class Group:
     def rendered(self, node: cst.CSTNode, indent: str) -> str:
         """render() of a node of this group's own tree, computed once."""
         key = (id(node), indent)
+        if self._rendered is None:
+            self._rendered = {}
         code = self._rendered.get(key)
         if code is None:
             code = self._rendered[key] = self.render(node, indent)
@@ -182,10 +176,15 @@ class Sliced:
     provide: set[str] = field(default_factory=set)
     selected: list[Group] = field(default_factory=list)
     owner: dict[int, Group] = field(default_factory=dict)  # id() of a top-level statement
+    _index: _Index | None = None
 
     @classmethod
-    def of_text(cls, text: str) -> Sliced:
-        groups = _split(text)
+    def of_text(cls, text: str, path: str) -> Sliced:
+        """`text` split into groups; SourceError naming `path` when CPython rejects it."""
+        try:
+            groups = _split(text)
+        except Rejected as error:
+            raise SourceError(f"{path}:{error.line}:{error.column}: syntax error: {error.message}") from error
         if groups is None:
             return cls([_whole_group(text)], whole=True)
         return cls(groups, whole=False)
@@ -201,13 +200,17 @@ class Sliced:
         self.taint.update(taint)
         self.provide.update(provide)
         if self.whole:
-            chosen = list(self.groups)
-        else:
-            chosen = _closure(self.groups, self.taint, self.provide)
+            self.groups[0].parse()
+            grew = not self.selected
+            self.selected = list(self.groups)
+            return grew
+        if self._index is None:
+            self._index = _Index(self.groups)
+        chosen = _closure(self.groups, self._index, self.taint, self.provide)
         grew = len(chosen) != len(self.selected)
-        for group in chosen:
-            group.parse()
-        self.selected = chosen
+        for run in _unparsed_runs(self.groups, chosen):
+            _parse_run(run)
+        self.selected = [self.groups[i] for i in chosen]
         return grew
 
     def module(self) -> cst.Module:
@@ -242,6 +245,43 @@ class Sliced:
         return "".join(lines)
 
 
+def _unparsed_runs(groups: list[Group], chosen: list[int]) -> list[list[Group]]:
+    """The chosen groups not parsed yet, as runs of groups adjacent in the file."""
+    runs: list[list[Group]] = []
+    previous = -2
+    for i in chosen:
+        if groups[i].module is None:
+            if i == previous + 1 and runs:
+                runs[-1].append(groups[i])
+            else:
+                runs.append([groups[i]])
+            previous = i
+    return runs
+
+
+def _parse_run(run: list[Group]) -> None:
+    """Parse adjacent groups with one LibCST parse: one parse of many small statements
+    costs a fraction of as many parses. Each group gets a module holding its own
+    statement, with the run's layout (indent, newline), whose code is the group's text.
+    A run whose statements do not map one to one onto its groups is parsed group by group,
+    and so is a last group without a final newline (LibCST's newline for it is its own).
+    """
+    if not run[-1].text.endswith(("\n", "\r")):
+        run[-1].parse()
+        run = run[:-1]
+    if len(run) > 1:
+        try:
+            batch = cst.parse_module("".join(group.text for group in run))
+        except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError):
+            batch = None
+        if batch is not None and len(batch.body) == len(run) and not batch.header and not batch.footer:
+            for group, statement in zip(run, batch.body):
+                group.module = batch.with_changes(body=(statement,))
+            return
+    for group in run:
+        group.parse()
+
+
 def _whole_group(text: str) -> Group:
     return Group(1, max(1, text.count("\n")), text, frozenset())
 
@@ -251,49 +291,85 @@ def _split(text: str) -> list[Group] | None:
     if found is None:
         return None
     lines = split_lines(text)
-    return [Group(first, last, "".join(lines[first - 1 : last]), binds) for first, last, binds in found]
+    return [
+        Group(first, last, "".join(lines[first - 1 : last]), binds, rebinds=name)
+        for first, last, binds, name in found
+    ]
 
 
 _STAR_IMPORT = re.compile(r"\bimport[ \t]+\*")
 
 
-def _closure(groups: list[Group], taint: set[str], provide: set[str]) -> list[Group]:
-    """Groups that may hold or meet replicate values, then the definitions they use."""
+class _Index:
+    """Which groups mention and which bind each name: the closure asks both in O(1).
+
+    `hidden`: groups rebinding a name (`x = 1`) whose next mention is another such
+    rebinding. No statement sees the value they give (the analysis reads a module's
+    statements in order, and functions see module names as they are at the end), so a
+    use of the name does not need them: 2,000 lines of `x = 1` need only the last.
+    """
+
+    def __init__(self, groups: list[Group]) -> None:
+        self.mentioning: dict[str, list[int]] = {}
+        self.binding: dict[str, list[int]] = {}
+        self.hidden: set[int] = set()
+        rebound: dict[str, int] = {}  # name -> the last group rebinding it, not mentioned since
+        for index, group in enumerate(groups):
+            # Not group.words: that would keep a set per group for the run's whole life.
+            for word in words_of(group.text) if group._words is None else group._words:
+                self.mentioning.setdefault(word, []).append(index)
+                earlier = rebound.pop(word, None)
+                if earlier is not None and group.rebinds == word:
+                    self.hidden.add(earlier)
+            for name in group.binds:
+                self.binding.setdefault(name, []).append(index)
+            if group.rebinds is not None:
+                rebound[group.rebinds] = index
+
+    def binders(self, name: str) -> list[int]:
+        """The groups binding `name` whose value some statement may see."""
+        return [i for i in self.binding.get(name, ()) if i not in self.hidden]
+
+
+def _closure(groups: list[Group], index: _Index, taint: set[str], provide: set[str]) -> list[int]:
+    """Groups that may hold or meet replicate values, then the definitions they use.
+
+    A worklist over names: each name is followed once and each group chosen once, so the
+    cost is linear in the words of the file, not groups times names.
+    """
     chosen: set[int] = set()
     done: set[str] = set()
-    names = set(taint)
+    names = list(taint)
     while names:
         name = names.pop()
+        if name in done:
+            continue
         done.add(name)
-        for index, group in enumerate(groups):
-            if index not in chosen and group.mentions(name):
-                chosen.add(index)
-                names.update(group.binds - done)
+        for i in index.mentioning.get(name, ()):
+            if i not in chosen:
+                chosen.add(i)
+                names.extend(groups[i].binds - done)
     # Definitions a chosen group uses: their values are not replicate's, so their users
-    # are not needed, only what they in turn use. Candidates are found by the names they
-    # mention; only they are asked what they bind (for a large file, a parse each).
-    stack = _binders(groups, set(provide))
-    stack.extend(_binders(groups, _used(groups, chosen)))
+    # are not needed, only what they in turn use.
+    asked: set[str] = set()
+    stack = [i for name in provide for i in index.binders(name)]
+    stack.extend(_binders(groups, index, chosen, asked))
     # A star import may bind any name: the analysis must see where names come from.
     stack.extend(i for i, g in enumerate(groups) if "*" in g.text and _STAR_IMPORT.search(g.text))
     while stack:
-        index = stack.pop()
-        if index not in chosen:
-            chosen.add(index)
-            stack.extend(_binders(groups, _used(groups, (index,))))
-    return [groups[i] for i in sorted(chosen)]
+        i = stack.pop()
+        if i not in chosen:
+            chosen.add(i)
+            stack.extend(_binders(groups, index, (i,), asked))
+    return sorted(chosen)
 
 
-def _used(groups: list[Group], indexes: Iterable[int]) -> set[str]:
-    return {w for i in indexes for w in groups[i].words if not keyword.iskeyword(w)}
-
-
-def _binders(groups: list[Group], names: set[str]) -> list[int]:
-    """Indexes of the groups binding any of `names`."""
-    if not names:
-        return []
-    return [
-        index
-        for index, group in enumerate(groups)
-        if any(group.mentions(name) for name in names) and not group.binds.isdisjoint(names)
-    ]
+def _binders(groups: list[Group], index: _Index, users: Iterable[int], asked: set[str]) -> list[int]:
+    """The groups binding a name these groups use, for the names not asked about before."""
+    found: list[int] = []
+    for user in users:
+        for word in groups[user].words - asked:
+            asked.add(word)
+            if not keyword.iskeyword(word):
+                found.extend(index.binders(word))
+    return found

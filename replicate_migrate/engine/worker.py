@@ -86,7 +86,12 @@ class Worker:
             text = notebook.python
         else:
             text = decode_python(job.data, job.path)
-        sliced = Sliced.of_text(text)
+        try:
+            sliced = Sliced.of_text(text, job.path)
+        except SourceError as error:
+            if notebook is None:
+                raise
+            raise _in_notebook(error, notebook) from error
         try:
             sliced.select(job.taint, job.provide)
         except SliceError:
@@ -215,11 +220,16 @@ def _whole(job: Job, text: str, notebook: NotebookSource | None) -> Sliced:
         try:
             module = parse_python(notebook.python.encode("utf-8"), job.path, check_exact=False)
         except SourceError as error:
-            # A line of the joined cells is no place in the notebook: name the cell instead.
-            raise SourceError(syntax_error(notebook) or str(error)) from error
+            raise _in_notebook(error, notebook) from error
     sliced = Sliced.of_module(text, module)
     sliced.select(job.taint, job.provide)
     return sliced
+
+
+def _in_notebook(error: SourceError, notebook: NotebookSource) -> SourceError:
+    """A syntax error of a notebook names its cell: a line of the joined cells is no place
+    in the notebook."""
+    return SourceError(syntax_error(notebook) or str(error))
 
 
 def _message(job: Job, error: Exception) -> str:

@@ -6,10 +6,14 @@ from pathlib import Path
 import libcst as cst
 import libcst.matchers as m
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from replicate_migrate.engine import slices
 from replicate_migrate.engine.pipeline import migrate_sources
-from replicate_migrate.engine.slices import Sliced
+from replicate_migrate.engine.slices import Sliced, SliceError
+from replicate_migrate.engine.source import SourceError
 from replicate_migrate.options import Options
 from replicate_migrate.results import Action, FileResult
 
@@ -20,7 +24,7 @@ def fillers(count: int, prefix: str = "filler") -> str:
 
 
 def sliced(text: str) -> Sliced:
-    result = Sliced.of_text(text)
+    result = Sliced.of_text(text, "a.py")
     result.select({"replicate"}, ())
     return result
 
@@ -84,7 +88,7 @@ def test_closure_and_definitions() -> None:
 def test_provide_selects_definition_and_what_it_uses() -> None:
     text = 'LIMIT = 3\nOTHER = 4\ndef save(url):\n    """replicate"""\n    return url[:LIMIT]\n'
     text += "def skip():\n    return OTHER\n"
-    result = Sliced.of_text(text)
+    result = Sliced.of_text(text, "a.py")
     assert result.select((), {"save"})
     assert chosen(result) == ["LIMIT = 3", "def save(url):"]
     assert not result.select((), {"save"})  # nothing new: no growth
@@ -150,18 +154,22 @@ def test_span_and_render_of_indented_call() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["import replicate\rx = replicate.run('a/b')\n", "import replicate\nx = = 1\n",
-     "x = 1\ny = 2\r"],
-    ids=["lone-cr", "syntax-error", "trailing-lone-cr"],
+    ["import replicate\rx = replicate.run('a/b')\n", "x = 1\ny = 2\r"],
+    ids=["lone-cr", "trailing-lone-cr"],
 )
 def test_unsplittable_file_is_one_whole_group(text: str) -> None:
-    result = Sliced.of_text(text)
+    result = Sliced.of_text(text, "a.py")
     assert result.whole and len(result.groups) == 1
     assert result.groups[0].text == text and result.groups[0].first == 1
 
 
+def test_text_cpython_rejects_is_a_syntax_error() -> None:
+    with pytest.raises(SourceError, match=r"^a\.py:2:5: syntax error: invalid syntax$"):
+        Sliced.of_text("import replicate\nx = = 1\n", "a.py")
+
+
 def test_empty_text() -> None:
-    result = Sliced.of_text("")
+    result = Sliced.of_text("", "a.py")
     assert not result.whole and result.groups == []
     result.select({"replicate"}, ())
     assert result.module().body == []
@@ -278,7 +286,7 @@ def test_repeated_code_is_found_through_its_statement() -> None:
                 f.write(output[0].read())
         """
     )
-    sliced = Sliced.of_text(text)
+    sliced = Sliced.of_text(text, "a.py")
     sliced.select({"replicate"}, set())
     group = sliced.groups[1]
     module = group.parse()
@@ -292,3 +300,158 @@ def test_repeated_code_is_found_through_its_statement() -> None:
     start, end, indent = group.span(subscript, statement)
     assert group.text[start:end] == "output[0]" and indent == ""  # one line: no indent needed
     assert group.text[:start].endswith("url = ")
+
+
+# --- the closure: what it selects, on long chains and against a plain fixpoint ----------
+
+
+def test_a_chain_of_groups_is_followed_to_its_end() -> None:
+    # Each value flows to the next group; every group of the chain can meet the result,
+    # and each definition the chain's last group uses is needed in turn.
+    n = 3000
+    chain = "".join(f"v{i} = v{i - 1}\n" for i in range(1, n))
+    definitions = "d0 = 'a/b'\n" + "".join(f"d{i} = d{i - 1}\n" for i in range(1, n))
+    unrelated = "".join(f"u{i} = {i}\n" for i in range(n))
+    text = definitions + unrelated + "import replicate\nv0 = replicate.run(d2999)\n" + chain
+    result = sliced(text)
+    picked = chosen(result)
+    assert picked[:n] == [f"d{i} = d{i - 1}" if i else "d0 = 'a/b'" for i in range(n)]
+    assert picked[n:] == ["import replicate", "v0 = replicate.run(d2999)", *chain.splitlines()]
+
+
+NAMES = ["a", "b", "c", "d"]
+TEMPLATES = [
+    "{x} = {y}",
+    "{x} = replicate.run({y})",
+    "def {x}():\n    return {y}",
+    "print({x}, {y})",
+    "{x}.attr = {y}",
+    "for {x} in {y}:\n    pass",
+    "def {x}():\n    global {y}\n    {y} = 1",
+    "if {x}:\n    import {y}",
+]
+
+
+def _fixpoint(groups: list[tuple[frozenset[str], frozenset[str]]], taint: set[str], provide: set[str]) -> set[int]:
+    """The closure by its definition, repeated until nothing changes: (words, binds) per group."""
+    chosen: set[int] = set()
+    names = set(taint)
+    while grown := {i for i, (words, _) in enumerate(groups) if i not in chosen and words & names}:
+        chosen |= grown
+        names |= {n for i in grown for n in groups[i][1]}
+    used = set(provide) | {w for i in chosen for w in groups[i][0]}
+    while grown := {i for i, (_, binds) in enumerate(groups) if i not in chosen and binds & used}:
+        chosen |= grown
+        used |= {w for i in grown for w in groups[i][0]}
+    return chosen
+
+
+def _everything_visible(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The closure without hiding rebindings no statement sees (its plain definition)."""
+    monkeypatch.setattr(slices._Index, "binders", lambda self, name: self.binding.get(name, []))
+
+
+PROGRAMS = st.lists(st.tuples(st.sampled_from(TEMPLATES), st.sampled_from(NAMES), st.sampled_from(NAMES)), max_size=12)
+
+
+@given(PROGRAMS, st.sets(st.sampled_from(NAMES)))
+def test_the_closure_equals_a_plain_fixpoint(statements: list[tuple[str, str, str]], provide: set[str]) -> None:
+    text = "".join(t.format(x=x, y=y) + "\n" for t, x, y in statements)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _everything_visible(monkeypatch)
+        result = Sliced.of_text(text, "a.py")
+        result.select({"replicate"}, provide)
+    expected = _fixpoint([(g.words, g.binds) for g in result.groups], {"replicate"}, provide)
+    assert [g.first for g in result.selected] == [result.groups[i].first for i in sorted(expected)]
+
+
+REBINDING = [
+    "{x} = {y}",
+    "{x} = {n}",
+    "{x} = 'black-forest-labs/flux-schnell'",
+    "{x} = {{'k': 'black-forest-labs/flux-schnell'}}",
+    "{x} = replicate.run({y}, input={{}})",
+    "{x} = replicate.run({y}['k'], input={{}})",
+    "print({x}[0].startswith('h'))",
+    "def {x}(v):\n    return v.startswith({y})",
+    "{x}({y})",
+]
+
+
+@settings(deadline=None, max_examples=60)
+@example(  # a table of model refs outlives a rebinding of its name (`a = 1`)
+    [(REBINDING[3], "a", "a", 0), (REBINDING[1], "a", "a", 1), (REBINDING[5], "b", "a", 0), (REBINDING[6], "b", "b", 0)]
+)
+@given(st.lists(st.tuples(st.sampled_from(REBINDING), st.sampled_from(NAMES), st.sampled_from(NAMES), st.integers(0, 3)), max_size=14))
+def test_hidden_rebindings_change_nothing(statements: list[tuple[str, str, str, int]]) -> None:
+    text = "import replicate\n" + "".join(t.format(x=x, y=y, n=n) + "\n" for t, x, y, n in statements)
+    source = [("a.py", text.encode())]
+    hidden = migrate(source)[0]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _everything_visible(monkeypatch)
+        visible = migrate(source)[0]
+    assert (hidden.migrated, hidden.error) == (visible.migrated, visible.error)
+    assert [(f.line, f.column, f.action, f.message) for f in hidden.findings] == [
+        (f.line, f.column, f.action, f.message) for f in visible.findings
+    ]
+
+
+def test_only_the_last_of_a_run_of_rebindings_is_needed() -> None:
+    text = "import replicate\n" + "x = 1\n" * 500 + "out = replicate.run('a/b', input={'n': x})\n"
+    assert chosen(sliced(text)) == ["import replicate", "x = 1", "out = replicate.run('a/b', input={'n': x})"]
+    assert [g.first for g in sliced(text).selected] == [1, 501, 502]
+    read = text.replace("x = 1\n" * 500, "x = 1\n" * 250 + "x = x + 1\n" + "x = 1\n" * 249)
+    assert [g.first for g in sliced(read).selected] == [1, 251, 252, 501, 502]  # x + 1 reads the one before
+    said = text.replace("x = 1\n" * 500, "x = 1\n" * 250 + "print(x)\n" + "x = 1\n" * 249)
+    assert [g.first for g in sliced(said).selected] == [1, 251, 501, 502]  # print(x) says x: 251 is seen
+
+
+LAYOUTS = textwrap.dedent(
+    """\
+    import replicate  # a comment
+    @decorator
+    # between decorators
+    @other(1,
+           2)
+    def first(a):
+      return a  # two-space indent
+    x = 1; y = 2
+    class Thing:
+    \tvalue = 1  # a tab
+    if x:
+        z = 1
+    else:
+        z = 2
+    text = '''
+    not code
+    '''
+    last = replicate.run("a/b", input={"x": x, "y": y, "text": text, "f": first, "t": Thing, "z": z})"""
+)
+
+
+@pytest.mark.parametrize("newlines", ["\n", "\r\n", "mixed"])
+@pytest.mark.parametrize("final_newline", [True, False])
+def test_groups_parsed_in_one_run_give_back_their_text(newlines: str, final_newline: bool) -> None:
+    lines = LAYOUTS.split("\n")
+    ends = ["\r\n" if newlines == "\r\n" or (newlines == "mixed" and i % 2) else "\n" for i in range(len(lines))]
+    text = "".join(line + end for line, end in zip(lines, ends))
+    text = text if final_newline else text.rstrip("\r\n")
+    result = sliced(text)
+    assert len(result.selected) == len(result.groups) == 7  # all in one run
+    for group in result.groups:
+        assert group.module is not None and group.module.code == group.text
+        (statement,) = group.module.body
+        alone = cst.parse_module(group.text)
+        assert group.render(statement, "") == alone.code_for_node(alone.body[0])
+    assert migrate([("a.py", text.encode())])[0].error is None
+
+
+def test_a_run_that_does_not_map_onto_its_groups_is_parsed_group_by_group() -> None:
+    # CPython puts `y = ...` in a group of its own; LibCST sees one statement line and
+    # cannot parse the first part alone: the file is then handled whole, as before.
+    text = "import replicate\nx = 1; \\\ny = replicate.run('a/b')\n"
+    result = Sliced.of_text(text, "a.py")
+    assert len(result.groups) == 3
+    with pytest.raises(SliceError):
+        result.select({"replicate", "x"}, ())
+    assert result.groups[0].module is not None and result.groups[0].module.code == "import replicate\n"
