@@ -14,6 +14,7 @@ import libcst as cst
 
 from replicate_migrate.analysis.classes import ClassEvaluator
 from replicate_migrate.analysis.expressions import NOTHING, Env, results_of, step_all
+from replicate_migrate.analysis.methods import dotted_name
 from replicate_migrate.analysis.values import (
     ITEM,
     OPAQUE,
@@ -57,14 +58,6 @@ def _captures(pattern: cst.CSTNode) -> list[cst.Name]:
     for child in pattern.children:
         names.extend(_captures(child))
     return names
-
-
-def dotted_name(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{dotted_name(node.value)}.{node.attr.value}"
-    return ""
 
 
 class FlowWalker(ClassEvaluator):

@@ -35,7 +35,7 @@ def method_kind(node: cst.FunctionDef) -> str:
     """What the first parameter of a method is bound to, from its decorators."""
     for decorator in node.decorators:
         expression = decorator.decorator
-        name = dotted(expression.func if isinstance(expression, cst.Call) else expression)
+        name = dotted_name(expression.func if isinstance(expression, cst.Call) else expression)
         if name in _DECORATOR_KINDS:
             return _DECORATOR_KINDS[name]
         if name.endswith((".setter", ".deleter", ".getter")):  # `@image.setter`: still the property
@@ -43,11 +43,12 @@ def method_kind(node: cst.FunctionDef) -> str:
     return METHOD
 
 
-def dotted(node: cst.BaseExpression) -> str:
+def dotted_name(node: cst.BaseExpression) -> str:
+    """`a.b.c` for a name or an attribute chain; "" for anything else."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        return f"{dotted(node.value)}.{node.attr.value}"
+        return f"{dotted_name(node.value)}.{node.attr.value}"
     return ""
 
 

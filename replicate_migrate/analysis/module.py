@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from replicate_migrate.analysis.flow import FlowWalker, dotted_name
-from replicate_migrate.analysis.methods import module_exports, module_instances
+from replicate_migrate.analysis.flow import FlowWalker
+from replicate_migrate.analysis.methods import dotted_name, module_exports, module_instances
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import CallSite, ModuleFacts
 from replicate_migrate.project.resolver import Resolver

@@ -10,7 +10,7 @@ import libcst as cst
 
 from replicate_migrate.analysis.calls import CallEvaluator
 from replicate_migrate.analysis.expressions import NOTHING
-from replicate_migrate.analysis.methods import dotted
+from replicate_migrate.analysis.methods import dotted_name
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.semantics import CLIENT_CLASSES
 from replicate_migrate.analysis.values import (
@@ -67,7 +67,7 @@ class PeekEvaluator(CallEvaluator):
         """The classes a type annotation names (`X`, `X | None`, `Optional[X]`)."""
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
             return self.peek_type(node.left) | self.peek_type(node.right)
-        if isinstance(node, cst.Subscript) and dotted(node.value).rsplit(".", 1)[-1] in (
+        if isinstance(node, cst.Subscript) and dotted_name(node.value).rsplit(".", 1)[-1] in (
             "Optional",
             "Union",
         ):
