@@ -156,10 +156,15 @@ def scaling(repeat: int) -> dict[tuple[str, int], tuple[float, float]]:
 
 
 def tools(tree: Path, runs: int, grep: bool) -> list[Measure]:
-    """Each tool on `tree`, from inside it (so no tool reads the project's .gitignore)."""
+    """Each tool on `tree`, from inside it (so no tool reads the project's .gitignore).
+
+    Each tree stands for a whole checkout: `--project-root .` keeps replicate-migrate from
+    taking this repository, above the tree, as the project and reading all of it too.
+    """
     cpus = os.cpu_count() or 1
+    ours = [str(BIN / "replicate-migrate"), ".", "--no-progress", "--project-root", "."]
     measured = [
-        measure("replicate-migrate (dry run)", [str(BIN / "replicate-migrate"), ".", "--no-progress"], tree, runs),
+        measure("replicate-migrate (dry run)", ours, tree, runs),
         measure("ruff check --select UP", [str(BIN / "ruff"), "check", "--select", "UP", "--no-cache", "--isolated", "."], tree, runs),
     ]
     if grep:
