@@ -34,7 +34,7 @@ from replicate_migrate.engine.process import internal_error
 from replicate_migrate.options import Mode, Options, Output, Strategy
 from replicate_migrate.report import FORMATS, render
 from replicate_migrate.results import FileResult
-from replicate_migrate.rules import RULES
+from replicate_migrate.rules import RULES_BY_ID
 from replicate_migrate.settings import (
     CLI_ONLY,
     Group,
@@ -88,7 +88,7 @@ EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 def main(paths: tuple[Path, ...], **flags: object) -> None:
     """Migrate code from the replicate client 0.34 to 1.0 (FileOutput). Dry run by default."""
     if flags.pop("list_rules"):
-        for rule in RULES:
+        for rule in RULES_BY_ID:
             click.echo(f"{rule.id}  {rule.name:28} {rule.summary}")
         sys.exit(EXIT_CLEAN)
     verbose = bool(flags.get("verbose"))

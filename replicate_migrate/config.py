@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from replicate_migrate.rules import RULES
+from replicate_migrate.rules import RULES_BY_ID
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -147,10 +147,10 @@ def rule_selectors(values: Sequence[str], where: str) -> tuple[str, ...]:
         item.strip().upper() for value in values for item in value.split(",") if item.strip()
     )
     unknown = [
-        s for s in selectors if s != "ALL" and not any(rule.id.startswith(s) for rule in RULES)
+        s for s in selectors if s != "ALL" and not any(rule.id.startswith(s) for rule in RULES_BY_ID)
     ]
     if unknown:
-        known = ", ".join(rule.id for rule in RULES)
+        known = ", ".join(rule.id for rule in RULES_BY_ID)
         raise ConfigError(
             f"{where}: unknown rule id {', '.join(map(repr, unknown))} (rules: {known})"
         )

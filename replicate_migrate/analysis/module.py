@@ -14,18 +14,16 @@ from replicate_migrate.analysis.methods import dotted_name, module_exports, modu
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import CallSite, ModuleFacts
 from replicate_migrate.project.resolver import Resolver
-from replicate_migrate.rules import RULES
 
 # A comment ending a call's first or last line, read as ruff reads noqa comments: bare, it
-# silences every rule; with codes (`noqa: RM001, E501`) those listed; and likewise the
-# tool's own `replicate-migrate: ignore` and `replicate-migrate: ignore[RM001]`.
+# silences every rule; with codes (`noqa: <rule id>, E501`) those listed; and likewise the
+# tool's own `replicate-migrate: ignore` and `replicate-migrate: ignore[<rule id>]`.
 _SUPPRESSION = re.compile(
     r"#\s*(?:replicate-migrate:\s*ignore(?:\[(?P<ids>[^\]]*)\])?"
     r"|noqa(?::\s*(?P<codes>[a-z]+[0-9]+(?:[\s,]+[a-z]+[0-9]+)*))?)\s*$",
     re.IGNORECASE,
 )
 _MAY_SUPPRESS = re.compile(r"noqa|replicate-migrate:", re.IGNORECASE)
-_EVERY_RULE = frozenset(rule.id for rule in RULES)
 
 
 def suppressed_rules(line: str) -> frozenset[str]:
@@ -35,8 +33,15 @@ def suppressed_rules(line: str) -> frozenset[str]:
         return frozenset()
     listed = match["ids"] if match["ids"] is not None else match["codes"]
     if listed is None:
-        return _EVERY_RULE
+        return _every_rule()
     return frozenset(code.upper() for code in re.split(r"[\s,]+", listed) if code)
+
+
+def _every_rule() -> frozenset[str]:
+    # Imported here: the rules read these facts, so analysis/ cannot import them first.
+    from replicate_migrate.rules import RULES
+
+    return frozenset(rule.id for rule in RULES)
 
 
 # Where a call is in the file, given the module-level and the innermost statement it is in.

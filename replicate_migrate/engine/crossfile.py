@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from replicate_migrate.analysis.catalog import catalog_lookup
-from replicate_migrate.analysis.decide import Decision, decide
 from replicate_migrate.analysis.link import Links
 from replicate_migrate.analysis.models import ModelFacts
 from replicate_migrate.analysis.values import Category, ModuleFacts, Source
 from replicate_migrate.engine.pool import Job
 from replicate_migrate.options import Options
 from replicate_migrate.project import Project
+from replicate_migrate.rules.run_returns_file_output import RULE as FILE_OUTPUT
+from replicate_migrate.rules.run_returns_file_output import Decision, decide
 
 
 class Demand:
@@ -255,7 +256,7 @@ def decisions_of(
 ) -> dict[str, list[Decision]]:
     links = Links(facts)
     out: dict[str, list[Decision]] = {module.path: [] for module in facts}
-    if not options.is_enabled("RM001"):
+    if not options.is_enabled(FILE_OUTPUT.id):
         return out
     for module in facts:
         for call in module.calls:

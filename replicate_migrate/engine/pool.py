@@ -19,10 +19,10 @@ from replicate_migrate.results import FileResult
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from replicate_migrate.analysis.decide import Decision
     from replicate_migrate.analysis.values import ModuleFacts
     from replicate_migrate.engine.worker import Worker
     from replicate_migrate.project.resolver import Resolver
+    from replicate_migrate.rules.run_returns_file_output import Decision
 
 
 SEEDS = frozenset({"replicate"})

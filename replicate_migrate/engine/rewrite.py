@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import libcst as cst
 
-from replicate_migrate.analysis.decide import Decision
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import ModuleFacts
-from replicate_migrate.results import Action, Finding
-from replicate_migrate.transforms import file_output, keywords
-
-Edit = Callable[[cst.CSTNode], cst.CSTNode]
+from replicate_migrate.results import Finding
+from replicate_migrate.rules import RULES
+from replicate_migrate.rules.base import Edit, ModuleContext
+from replicate_migrate.rules.run_returns_file_output import Decision
 
 
 class _Rewriter(cst.CSTTransformer):
@@ -34,18 +31,19 @@ def plan_edits(
     decisions: list[Decision],
     rules: frozenset[str],
 ) -> tuple[dict[int, list[Edit]], list[Finding]]:
-    """The edits (by the Recorder's node id) every rule makes here, and the findings."""
+    """The edits (by the Recorder's node id) every rule makes here, and the findings.
+
+    Each rule in RULES is asked in turn; on a node two rules edit, the edits apply in
+    RULES order.
+    """
+    ctx = ModuleContext(facts.path, rec, facts, tuple(decisions), rules)
     edits: dict[int, list[Edit]] = {}
-    findings = _keyword_edits(rec, facts, rules, edits)
-    for decision in decisions:
-        call = decision.call
-        suppressed = file_output.RULE in call.suppressed
-        findings.append(
-            Finding(facts.path, call.line, call.column, file_output.RULE, decision.action,
-                    decision.message, decision.kind, decision.kind_source, suppressed=suppressed)
-        )
-        for node_id, kind in decision.edits:
-            edits.setdefault(node_id, []).append(file_output.edit_for(kind))
+    findings: list[Finding] = []
+    for rule in RULES:
+        output = rule.check(ctx)
+        findings += output.findings
+        for node_edit in output.edits:
+            edits.setdefault(node_edit.node, []).append(node_edit.edit)
     findings.sort(key=lambda f: (f.line, f.column, f.rule))
     return edits, findings
 
@@ -55,34 +53,3 @@ def apply_edits(node: cst.CSTNode, rec: Recorder, edits: dict[int, list[Edit]]) 
     result = node.visit(_Rewriter({id(rec.nodes[n]): items for n, items in edits.items()}))
     assert isinstance(result, cst.CSTNode)
     return result
-
-
-def _keyword_edits(
-    rec: Recorder, facts: ModuleFacts, rules: frozenset[str], edits: dict[int, list[Edit]]
-) -> list[Finding]:
-    findings = []
-    for call in facts.calls:
-        if call.node < 0:
-            continue
-        node = rec.nodes[call.node]
-        assert isinstance(node, cst.Call)
-        offset = 1 if call.via else 0
-        plan = keywords.keyword_plan(node, call.method, offset, rules - call.suppressed)
-        wanted = keywords.describe(keywords.keyword_plan(node, call.method, offset, rules))
-        done = keywords.describe(plan)
-        findings += [
-            _suppressed(facts.path, call.line, call.column, rule)
-            for rule, message in wanted
-            if rule in call.suppressed and (rule, message) not in done
-        ]
-        if not plan:
-            continue
-        edits.setdefault(call.node, []).append(keywords.edit_for(offset, plan))
-        for rule, message in done:
-            findings.append(Finding(facts.path, call.line, call.column, rule, Action.REWRITTEN, message))
-    return findings
-
-
-def _suppressed(path: str, line: int, column: int, rule: str) -> Finding:
-    message = "suppressed by a comment (noqa or replicate-migrate: ignore)"
-    return Finding(path, line, column, rule, Action.UNCHANGED, message, suppressed=True)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from replicate_migrate.analysis.decide import Decision
 from replicate_migrate.analysis.module import analyze_module
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.engine.pool import Job
 from replicate_migrate.engine.process import internal_error
-from replicate_migrate.engine.rewrite import Edit, apply_edits, plan_edits
+from replicate_migrate.engine.rewrite import apply_edits, plan_edits
 from replicate_migrate.engine.slices import Group, Sliced, SliceError
 from replicate_migrate.engine.source import (
     SourceError,
@@ -33,6 +32,8 @@ from replicate_migrate.notebooks import (
 )
 from replicate_migrate.project.resolver import Resolver
 from replicate_migrate.results import FileResult, Finding
+from replicate_migrate.rules.base import Edit
+from replicate_migrate.rules.run_returns_file_output import Decision
 
 
 @dataclass

@@ -24,7 +24,7 @@ from replicate_migrate.report.common import (
     posix_path,
 )
 from replicate_migrate.results import Action, FileResult, Finding
-from replicate_migrate.rules import RULES
+from replicate_migrate.rules import RULES_BY_ID
 
 SARIF_SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -67,7 +67,7 @@ def _driver(tool_version: str) -> dict[str, Any]:
                 "helpUri": rule.help_uri,
                 "defaultConfiguration": {"level": "warning"},
             }
-            for rule in RULES
+            for rule in RULES_BY_ID
         ],
     }
 
@@ -90,7 +90,7 @@ def _result(finding: Finding) -> dict[str, Any]:
             {"physicalLocation": {"artifactLocation": _artifact(finding.path), "region": region}}
         ],
     }
-    index = next((i for i, rule in enumerate(RULES) if rule.id == finding.rule), None)
+    index = next((i for i, rule in enumerate(RULES_BY_ID) if rule.id == finding.rule), None)
     if index is not None:  # a rule missing from RULES still reports, just without the link
         result["ruleIndex"] = index
     return result

@@ -10,13 +10,13 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from replicate_migrate.analysis.decide import decide
 from replicate_migrate.analysis.link import Links
 from replicate_migrate.analysis.models import ModelFacts, OutputKind
 from replicate_migrate.analysis.module import analyze_module
 from replicate_migrate.engine.pipeline import migrate_paths
 from replicate_migrate.options import Options, Strategy
 from replicate_migrate.results import Action
+from replicate_migrate.rules.run_returns_file_output import decide
 from replicate_migrate.runtime import Scenario, run_program
 
 UPSCALER = {"nightmareai/real-esrgan": {"output": "https://replicate.delivery/mgxm/big.png"}}

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from replicate_migrate.analysis.decide import URL, Decision
 from replicate_migrate.engine import crossfile, worker
 from replicate_migrate.engine.pool import Job, Pool
 from replicate_migrate.options import Options
 from replicate_migrate.project.resolver import EMPTY
 from replicate_migrate.results import Action, FileResult
+from replicate_migrate.rules.run_returns_file_output.decide import URL, Decision
 
 SOURCE = b'import replicate\n\nout = replicate.run("black-forest-labs/flux-schnell", input={})\nprint(out[0] + "")\n'
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from replicate_migrate.engine.pipeline import migrate_sources
 from replicate_migrate.options import Options
+from replicate_migrate.rules.edits import add_keyword, as_str, with_url
 from replicate_migrate.runtime import Scenario, run_program
-from replicate_migrate.transforms.edits import add_keyword, as_str, with_url
 
 NodeEdit = Callable[[cst.CSTNode], cst.CSTNode]
 Pick = Callable[[cst.CSTNode], "cst.CSTNode | None"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, replace
 
 from replicate_migrate.analysis.link import Links, Reach
@@ -12,9 +13,18 @@ from replicate_migrate.options import Strategy
 from replicate_migrate.project.resolver import display
 from replicate_migrate.results import Action
 
-URL = "url"
-STR = "str"  # wrap in str(): the URL of a FileOutput, the text itself of a str
-OPT_OUT = "opt-out"
+ID = "RM001"
+
+
+class EditKind(str, enum.Enum):
+    """The edit a decision makes at one node."""
+
+    URL = "url"  # `.url` on the expression
+    STR = "str"  # wrap in str(): the URL of a FileOutput, the text itself of a str
+    OPT_OUT = "opt-out"  # `use_file_output=False` on the call
+
+
+URL, STR, OPT_OUT = EditKind.URL, EditKind.STR, EditKind.OPT_OUT
 _URL_CALLED = (
     "bug: `.url()` calls the URL like a method (the JavaScript client's API); it fails under 0.34"
     " (a str has no .url) and under 1.0 (FileOutput.url is a str): fix it by hand"
@@ -26,7 +36,7 @@ class Decision:
     call: CallSite
     action: Action
     message: str
-    edits: tuple[tuple[int, str], ...] = ()  # (node id in the call's module, URL | OPT_OUT)
+    edits: tuple[tuple[int, EditKind], ...] = ()  # (node id in the call's module, what to do there)
     kind: str | None = None  # the model output kind the decision used
     kind_source: str | None = None  # catalog, online, cache, inferred, unknown
 
@@ -51,7 +61,7 @@ def _unknown_source(call: CallSite) -> str:
 
 
 def _decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy) -> Decision:
-    if "RM001" in call.suppressed:  # this decision is RM001's
+    if ID in call.suppressed:
         return Decision(call, Action.UNCHANGED, "suppressed by a comment (noqa or replicate-migrate: ignore)")
     if call.has_use_file_output:
         return Decision(call, Action.UNCHANGED, "passes use_file_output already")
@@ -148,13 +158,13 @@ def _is_iterator(call: CallSite, model: ModelFacts | None) -> bool:
     return is_version and model is not None and model.kind is OutputKind.FILE_ITERATOR
 
 
-def _url_plan(call: CallSite, model: ModelFacts | None, facts: _Facts) -> tuple[tuple[int, str], ...] | None:
+def _url_plan(call: CallSite, model: ModelFacts | None, facts: _Facts) -> tuple[tuple[int, EditKind], ...] | None:
     """Where `.url` makes every use that needs a str get exactly the 0.34 string."""
     # Every node named here (origins, direct uses, entries) is in the call's own module.
     v1_origins = {r.result.origin for r in facts.file_output_uses}
     # `.url` at a return or a store would hand a str to the code that reads the FileOutput too.
     v1_entries = {r.entry.node for r in facts.file_output_uses if r.linked and r.entry is not None}
-    edits: set[tuple[int, str]] = set()
+    edits: set[tuple[int, EditKind]] = set()
     for reach in facts.bad:
         origin = reach.result.origin
         if origin is not None and origin not in v1_origins:

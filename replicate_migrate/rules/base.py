@@ -1,0 +1,104 @@
+"""The rule interface: what a rule is told about one module, and what it answers.
+
+A rule is a `Rule` value in its own module under `rules/`, listed once in `RULES`. The
+engine hands each rule a `ModuleContext` (the module's facts from `analysis/`, the CST
+nodes they number, the run's project-wide decisions for its calls) and applies the
+`NodeEdit`s the rule returns, in `RULES` order, in one pass; the findings go to the report.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from replicate_migrate.results import Action, Finding
+
+if TYPE_CHECKING:
+    from replicate_migrate.analysis.recorder import Recorder
+    from replicate_migrate.analysis.values import CallSite, ModuleFacts
+    from replicate_migrate.rules.run_returns_file_output.decide import Decision
+
+_README = "https://github.com/replicate-migrate/replicate-migrate"
+RELEASE_1_0 = "https://github.com/replicate/replicate-python/releases/tag/1.0.0"
+
+Edit = Callable[[cst.CSTNode], cst.CSTNode]
+
+
+class Fact(str, enum.Enum):
+    """What a rule asks `analysis/` for: the engine gathers these before it asks the rule."""
+
+    CALLS = "calls"  # each replicate call site: method, ref, arguments, suppressions
+    FLOWS = "flows"  # where each run() result goes, across modules, and what each use needs
+    MODELS = "models"  # each model's output kind (catalog, schema, --online)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A snippet for the rule's docs and its generated tests; `fixed` None means valid as is."""
+
+    code: str
+    fixed: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeEdit:
+    """Replace the node the Recorder numbers `node` with `edit(node)` (its rewritten form)."""
+
+    node: int
+    edit: Edit
+
+
+@dataclass(frozen=True)
+class ModuleContext:
+    """Everything a rule may read about one module; nothing here does I/O."""
+
+    path: str
+    rec: Recorder  # node id -> CST node, its top-level statement and its statement
+    facts: ModuleFacts  # the module's call sites, values and uses
+    decisions: tuple[Decision, ...]  # project-wide verdict per run() call (kind, action)
+    enabled: frozenset[str]  # the rule ids this run applies
+
+    def call_node(self, call: CallSite) -> cst.Call | None:
+        """The call's CST node, or None when the call is only referenced (run_in_executor)."""
+        if call.node < 0:
+            return None
+        node = self.rec.nodes[call.node]
+        assert isinstance(node, cst.Call)
+        return node
+
+
+@dataclass(frozen=True)
+class RuleOutput:
+    edits: tuple[NodeEdit, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A 0.34 -> 1.0 change; `id` and `name` are the same everywhere (fixtures, README, report)."""
+
+    id: str
+    name: str
+    summary: str  # one line, for `--list-rules` and SARIF's shortDescription
+    explanation: str  # what breaks in 1.0 and what the tool does about it
+    asks: frozenset[Fact]
+    check: Callable[[ModuleContext], RuleOutput]
+    examples: tuple[Example, ...] = ()
+    release_note: str = RELEASE_1_0
+
+    @property
+    def help_uri(self) -> str:
+        """The rule's README section (GitHub anchors are the lower-cased heading text)."""
+        return f"{_README}#{self.id.lower()}-{self.name}"
+
+
+SUPPRESSED = "suppressed by a comment (noqa or replicate-migrate: ignore)"
+
+
+def suppressed_finding(path: str, call: CallSite, rule: str) -> Finding:
+    """The finding for a call a comment keeps `rule` away from."""
+    return Finding(path, call.line, call.column, rule, Action.UNCHANGED, SUPPRESSED, suppressed=True)
