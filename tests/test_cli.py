@@ -14,6 +14,8 @@ from typing import NoReturn
 import nbformat
 import pytest
 
+from replicate_migrate.rules import RULES, RULES_BY_ID
+
 SOURCE = (
     "import urllib.request\n"
     "\n"
@@ -112,7 +114,8 @@ def test_list_rules_lists_every_rule(tmp_path: Path, run_cli: RunCli) -> None:
     result = run_cli("--list-rules", cwd=tmp_path)
     assert result.returncode == 0
     ids = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
-    assert ids == ["RM001", "RM002", "RM003"]
+    assert ids[:3] == ["RM001", "RM002", "RM003"]
+    assert ids == [rule.id for rule in RULES_BY_ID]  # a new rule is listed without a test edit
 
 
 def test_invalid_config_exits_2_with_one_line_naming_pyproject(
@@ -322,13 +325,17 @@ def test_suppressed_sites_are_left_and_counted_under_statistics(
     assert {"rule": "RM002", "action": "suppressed", "count": 1} in document["statistics"]
 
 
+EVERY_RULE = {rule.id for rule in RULES}
+assert {"RM001", "RM002", "RM003"} <= EVERY_RULE
+
+
 @pytest.mark.parametrize(
     ("line", "rules"),
     [
-        ("x = run()  # noqa", {"RM001", "RM002", "RM003"}),
+        ("x = run()  # noqa", EVERY_RULE),
         ("x = run()  #noqa:RM001", {"RM001"}),
         ("x = run()  # noqa: E501, rm003", {"E501", "RM003"}),
-        ("x = run()  # replicate-migrate: ignore", {"RM001", "RM002", "RM003"}),
+        ("x = run()  # replicate-migrate: ignore", EVERY_RULE),
         ("x = run()  # replicate-migrate: ignore[RM001, RM002]", {"RM001", "RM002"}),
         ("x = run()  # noqa: not a code", set()),
         ("x = run()  # noqa comes first, then words", set()),
