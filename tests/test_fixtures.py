@@ -95,3 +95,42 @@ def test_tree_second_rewrite_changes_nothing(case: Path, tmp_path: Path) -> None
     assert {name: r.migrated.decode() for name, r in results.items()} == {
         name: expected[name].decode() for name in results
     }
+
+
+_LISTED = {"rewritten", "opted-out", "needs-review"}  # an unchanged finding may go unlisted
+
+
+def _findings(case: Path, tmp_path: Path) -> list[dict[str, object]]:
+    """The findings of the input's rewrite, as the keys `expect` entries use."""
+    if case in TREE_CASES:
+        top = write_tree(tmp_path / "project", input_tree(case))
+        return [
+            {"rule": f[2], "action": f[3], "message": f[4], "line": f[0], "path": path}
+            for path, outcome in run_tree(top, options_of(case, top)).items()
+            for f in outcome.findings
+        ]
+    outcome = migrate_sources([(str(case / "program.py"), (case / "input.py").read_bytes())], _options(case))
+    return [
+        {"rule": f.rule, "action": f.action.value, "message": f.message, "line": f.line}
+        for result in outcome.results
+        for f in result.findings
+    ]
+
+
+def _matches(entry: dict[str, object], finding: dict[str, object]) -> bool:
+    if (entry["rule"], entry["action"]) != (finding["rule"], finding["action"]):
+        return False
+    if str(entry["reason"]) not in str(finding["message"]).lower():
+        return False
+    return all(entry[key] == finding[key] for key in ("line", "path") if key in entry)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_findings_are_the_expected_ones(case: Path, tmp_path: Path) -> None:
+    expect = json.loads((case / "scenario.json").read_text())["expect"]
+    findings = _findings(case, tmp_path)
+    missing = [entry for entry in expect if not any(_matches(entry, f) for f in findings)]
+    unlisted = [
+        f for f in findings if f["action"] in _LISTED and not any(_matches(entry, f) for entry in expect)
+    ]
+    assert (missing, unlisted) == ([], []), f"findings: {findings}"
