@@ -7,7 +7,6 @@ its README section; see docs/ARCHITECTURE.md.
 from __future__ import annotations
 
 from replicate_migrate.rules import (
-    drop_default_use_file_output,
     run_returns_file_output,
     stream_input_keyword,
     use_file_output_keyword,
@@ -21,7 +20,6 @@ RULES: tuple[Rule, ...] = (
     use_file_output_keyword.RULE,
     stream_input_keyword.RULE,
     run_returns_file_output.RULE,
-    drop_default_use_file_output.RULE,
 )
 
 # `--list-rules`, SARIF and messages list the rules by id, whatever order they apply in.
