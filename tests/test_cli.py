@@ -215,7 +215,9 @@ def test_unknown_rule_id_is_an_error_naming_it(tmp_path: Path, run_cli: RunCli) 
     flag = run_cli("--select", "RM9", ".", cwd=tmp_path)
     assert flag.returncode == 2
     assert flag.stderr.strip().splitlines() == [
-        "replicate-migrate: error: --select: unknown rule id 'RM9' (rules: RM001, RM002, RM003)"
+        "replicate-migrate: error: --select: unknown rule id 'RM9' (rules: "
+        + ", ".join(rule.id for rule in RULES_BY_ID)
+        + ")"
     ]
     assert flag.stdout == ""
 

@@ -5,6 +5,10 @@ from pathlib import Path
 import pytest
 
 from replicate_migrate.config import ConfigError, ConfigFiles, load_settings
+from replicate_migrate.rules import RULES_BY_ID
+
+KNOWN = ", ".join(rule.id for rule in RULES_BY_ID)  # today RM001, RM002, RM003
+assert KNOWN.startswith("RM001, RM002, RM003")
 
 
 def write(directory: Path, text: str) -> Path:
@@ -122,7 +126,7 @@ def test_no_table_means_no_settings(tmp_path: Path, text: str) -> None:
         ("select = 'RM1'", "'select' must be a list of strings, not 'RM1'"),
         ("exclude = ['a', 1]", "'exclude' must be a list of strings"),
         ("cache-dir = 1", "'cache-dir' must be a string, not 1"),
-        ("select = ['RM9']", "'select': unknown rule id 'RM9' (rules: RM001, RM002, RM003)"),
+        ("select = ['RM9']", f"'select': unknown rule id 'RM9' (rules: {KNOWN})"),
         ("ignore = ['RM001', 'x1']", "'ignore': unknown rule id 'X1'"),
     ],
 )
