@@ -236,7 +236,7 @@ def models_of(facts: list[ModuleFacts], options: Options) -> tuple[dict[str, Mod
     if not options.online or not unknown:
         return models, ()
     # httpx is imported only by runs that go online.
-    from replicate_migrate.analysis.online import base_url_from_env, lookup_models, token_from_env
+    from replicate_migrate.online import base_url_from_env, lookup_models, token_from_env
 
     cache = Path(options.cache_dir) if options.cache_dir else _default_cache()
     lookup = lookup_models(

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from replicate_migrate.analysis.models import OutputKind
-from replicate_migrate.analysis.online import (
+from replicate_migrate.online import (
     LookupResult,
     base_url_from_env,
     lookup_models,
