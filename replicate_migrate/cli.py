@@ -24,13 +24,13 @@ from replicate_migrate.cli_support import (
 )
 from replicate_migrate.config import ConfigError, ConfigFiles
 from replicate_migrate.engine.diff import result_diff
+from replicate_migrate.engine.job import internal_error
 from replicate_migrate.engine.pipeline import (
     RunOutcome,
     max_workers,
     migrate_paths,
     migrate_sources,
 )
-from replicate_migrate.engine.process import internal_error
 from replicate_migrate.options import Mode, Options, Output, Strategy
 from replicate_migrate.report import FORMATS, render
 from replicate_migrate.results import FileResult

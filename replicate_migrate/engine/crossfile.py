@@ -15,7 +15,7 @@ from replicate_migrate.analysis.catalog import catalog_lookup
 from replicate_migrate.analysis.link import Links
 from replicate_migrate.analysis.models import ModelFacts
 from replicate_migrate.analysis.values import Category, ModuleFacts, Source
-from replicate_migrate.engine.pool import Job
+from replicate_migrate.engine.job import Job
 from replicate_migrate.options import Options
 from replicate_migrate.project import Project
 from replicate_migrate.rules.run_returns_file_output import RULE as FILE_OUTPUT

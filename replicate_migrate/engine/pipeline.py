@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from replicate_migrate.engine.pool import Job, Pool, Progress
+from replicate_migrate.engine.job import Job
+from replicate_migrate.engine.pool import Pool, Progress
 from replicate_migrate.options import Options
 from replicate_migrate.results import FileResult
 from replicate_migrate.rules import RULES

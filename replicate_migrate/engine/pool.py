@@ -11,9 +11,9 @@ import pickle
 import signal
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from replicate_migrate.engine.job import Job
 from replicate_migrate.results import FileResult
 
 if TYPE_CHECKING:
@@ -23,22 +23,6 @@ if TYPE_CHECKING:
     from replicate_migrate.engine.worker import Worker
     from replicate_migrate.project.resolver import Resolver
     from replicate_migrate.rules.run_returns_file_output import Decision
-
-
-SEEDS = frozenset({"replicate"})
-
-
-@dataclass(frozen=True)
-class Job:
-    """Analyse `path` (again, with more of it, when the worker already holds it)."""
-
-    path: str  # as given on the command line or found by discovery
-    module_name: str  # the module's key in the run (replicate_migrate.project)
-    data: bytes  # empty when the worker already holds the file
-    taint: frozenset[str] = SEEDS  # words whose statements may hold replicate values
-    provide: frozenset[str] = frozenset()  # names whose definitions the run needs
-    consumer: bool = False  # taken only because it may meet a result from elsewhere
-    known: frozenset[tuple[str, str]] = frozenset()  # other modules' clients (their exports)
 
 
 CHUNK = 16  # files per message to a worker

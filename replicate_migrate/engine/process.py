@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, Any
 
+from replicate_migrate.engine.job import internal_error
 from replicate_migrate.results import FileResult
 
 if TYPE_CHECKING:
@@ -115,15 +116,3 @@ def _answer(worker: Worker, command: str, payload: Any) -> bytes:
             return bytes(ForkingPickler.dumps([]))
         paths = [*worker.parsed, *worker.failed]
         return bytes(ForkingPickler.dumps([FileResult(p, b"", error=internal_error(p, error)) for p in paths]))
-
-
-def internal_error(path: str, error: BaseException) -> str:
-    """`path: internal error: <ExcType: message> (please report this)`, on one line."""
-    detail = " ".join(str(error).split())
-    if len(detail) > _DETAIL_LIMIT:
-        detail = detail[: _DETAIL_LIMIT - 3] + "..."
-    what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-    return f"{path}: internal error: {what} (please report this)"
-
-
-_DETAIL_LIMIT = 300

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from replicate_migrate.analysis.module import analyze_module
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import ModuleFacts
-from replicate_migrate.engine.pool import Job
-from replicate_migrate.engine.process import internal_error
+from replicate_migrate.engine.job import Job, internal_error
 from replicate_migrate.engine.rewrite import apply_edits, plan_edits
 from replicate_migrate.engine.slices import Group, Sliced, SliceError
 from replicate_migrate.engine.source import (

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from replicate_migrate.engine import crossfile, worker
-from replicate_migrate.engine.pool import Job, Pool
+from replicate_migrate.engine.job import Job
+from replicate_migrate.engine.pool import Pool
 from replicate_migrate.options import Options
 from replicate_migrate.project.resolver import EMPTY
 from replicate_migrate.results import Action, FileResult
