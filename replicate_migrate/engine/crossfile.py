@@ -19,7 +19,7 @@ from replicate_migrate.engine.job import Job
 from replicate_migrate.options import Options
 from replicate_migrate.project import Project
 from replicate_migrate.rules.run_returns_file_output import RULE as FILE_OUTPUT
-from replicate_migrate.rules.run_returns_file_output import Decision, decide
+from replicate_migrate.rules.run_returns_file_output.decide import Decision, decide
 
 
 class Demand:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from replicate_migrate.analysis.values import ModuleFacts
     from replicate_migrate.engine.worker import Worker
     from replicate_migrate.project.resolver import Resolver
-    from replicate_migrate.rules.run_returns_file_output import Decision
+    from replicate_migrate.rules.run_returns_file_output.decide import Decision
 
 
 CHUNK = 16  # files per message to a worker

@@ -9,7 +9,7 @@ from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.results import Finding
 from replicate_migrate.rules import RULES
 from replicate_migrate.rules.base import Edit, ModuleContext
-from replicate_migrate.rules.run_returns_file_output import Decision
+from replicate_migrate.rules.run_returns_file_output.decide import Decision
 
 
 class _Rewriter(cst.CSTTransformer):

@@ -32,7 +32,7 @@ from replicate_migrate.notebooks import (
 from replicate_migrate.project.resolver import Resolver
 from replicate_migrate.results import FileResult, Finding
 from replicate_migrate.rules.base import Edit
-from replicate_migrate.rules.run_returns_file_output import Decision
+from replicate_migrate.rules.run_returns_file_output.decide import Decision
 
 
 @dataclass

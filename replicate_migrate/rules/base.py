@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from replicate_migrate.results import Action, Finding
 
 if TYPE_CHECKING:
+    import libcst as cst
+
     from replicate_migrate.analysis.recorder import Recorder
     from replicate_migrate.analysis.values import CallSite, ModuleFacts
     from replicate_migrate.rules.run_returns_file_output.decide import Decision
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 _README = "https://github.com/replicate-migrate/replicate-migrate"
 RELEASE_1_0 = "https://github.com/replicate/replicate-python/releases/tag/1.0.0"
 
-Edit = Callable[[cst.CSTNode], cst.CSTNode]
+# LibCST is imported only where a file is parsed: the CLI reads RULES without it.
+Edit = Callable[["cst.CSTNode"], "cst.CSTNode"]
 
 
 class Fact(str, enum.Enum):
@@ -64,6 +65,8 @@ class ModuleContext:
 
     def call_node(self, call: CallSite) -> cst.Call | None:
         """The call's CST node, or None when the call is only referenced (run_in_executor)."""
+        import libcst as cst
+
         if call.node < 0:
             return None
         node = self.rec.nodes[call.node]

@@ -19,9 +19,9 @@ from replicate_migrate.rules.base import (
     suppressed_finding,
 )
 from replicate_migrate.rules.edits import positional_to_keywords
+from replicate_migrate.rules.stream_input_keyword import ID as STREAM_INPUT
+from replicate_migrate.rules.use_file_output_keyword import ID as USE_FILE_OUTPUT
 
-USE_FILE_OUTPUT = "RM002"
-STREAM_INPUT = "RM003"
 _MESSAGES = {
     "input": (STREAM_INPUT, "input is keyword-only in stream() in 1.0: passed as input="),
     "use_file_output": (USE_FILE_OUTPUT, "use_file_output is keyword-only in 1.0: passed by keyword"),

@@ -7,16 +7,20 @@ whose input stays positional).
 from __future__ import annotations
 
 from replicate_migrate.rules.base import Example, Fact, ModuleContext, Rule, RuleOutput
-from replicate_migrate.rules.keyword_args import STREAM_INPUT, check_calls
+
+ID = "RM003"
 
 
 def check(ctx: ModuleContext) -> RuleOutput:
     """`input=` for the second positional argument of stream (and the one after it)."""
-    return check_calls(ctx, STREAM_INPUT)
+    # Imported here: LibCST loads only once a file is parsed, not for --list-rules.
+    from replicate_migrate.rules.keyword_args import check_calls
+
+    return check_calls(ctx, ID)
 
 
 RULE = Rule(
-    id=STREAM_INPUT,
+    id=ID,
     name="stream-input-keyword",
     summary="replicate.stream input must be passed by keyword",
     explanation=(

@@ -6,16 +6,20 @@ https://github.com/replicate/replicate-python/releases/tag/1.0.0
 from __future__ import annotations
 
 from replicate_migrate.rules.base import Example, Fact, ModuleContext, Rule, RuleOutput
-from replicate_migrate.rules.keyword_args import USE_FILE_OUTPUT, check_calls
+
+ID = "RM002"
 
 
 def check(ctx: ModuleContext) -> RuleOutput:
     """`use_file_output=` for a third positional argument of run/async_run/stream."""
-    return check_calls(ctx, USE_FILE_OUTPUT)
+    # Imported here: LibCST loads only once a file is parsed, not for --list-rules.
+    from replicate_migrate.rules.keyword_args import check_calls
+
+    return check_calls(ctx, ID)
 
 
 RULE = Rule(
-    id=USE_FILE_OUTPUT,
+    id=ID,
     name="use-file-output-keyword",
     summary="use_file_output must be passed by keyword",
     explanation=(

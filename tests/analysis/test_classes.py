@@ -16,7 +16,7 @@ from replicate_migrate.analysis.module import analyze_module
 from replicate_migrate.engine.pipeline import migrate_paths
 from replicate_migrate.options import Options, Strategy
 from replicate_migrate.results import Action
-from replicate_migrate.rules.run_returns_file_output import decide
+from replicate_migrate.rules.run_returns_file_output.decide import decide
 from replicate_migrate.runtime import Scenario, run_program
 
 UPSCALER = {"nightmareai/real-esrgan": {"output": "https://replicate.delivery/mgxm/big.png"}}

@@ -7,54 +7,17 @@ uses may be in other files); `check` turns a module's decisions into edits and f
 
 from __future__ import annotations
 
-import libcst as cst
+from replicate_migrate.rules.base import Example, Fact, ModuleContext, Rule, RuleOutput
 
-from replicate_migrate.results import Finding
-from replicate_migrate.rules.base import (
-    Edit,
-    Example,
-    Fact,
-    ModuleContext,
-    NodeEdit,
-    Rule,
-    RuleOutput,
-)
-from replicate_migrate.rules.edits import add_keyword, as_str, with_url
-from replicate_migrate.rules.run_returns_file_output.decide import ID, Decision, EditKind, decide
-
-__all__ = ["RULE", "Decision", "EditKind", "decide"]
+ID = "RM001"
 
 
 def check(ctx: ModuleContext) -> RuleOutput:
     """A finding per decision, and its edits: `.url`, `str()` or the opt-out."""
-    edits, findings = [], []
-    for decision in ctx.decisions:
-        call = decision.call
-        findings.append(
-            Finding(ctx.path, call.line, call.column, ID, decision.action, decision.message,
-                    decision.kind, decision.kind_source, suppressed=ID in call.suppressed)
-        )
-        edits += [NodeEdit(node, edit_for(kind)) for node, kind in decision.edits]
-    return RuleOutput(tuple(edits), tuple(findings))
+    # Imported here: LibCST and the analysis load only once a file is parsed.
+    from replicate_migrate.rules.run_returns_file_output.edits import apply_decisions
 
-
-def edit_for(kind: EditKind) -> Edit:
-    """The node edit for a decision: `.url` on an expression, or the opt-out on a call."""
-    return {EditKind.URL: _add_url, EditKind.STR: _as_str}.get(kind, _opt_out)
-
-
-def _add_url(node: cst.CSTNode) -> cst.CSTNode:
-    return with_url(node) if isinstance(node, cst.BaseExpression) else node
-
-
-def _as_str(node: cst.CSTNode) -> cst.CSTNode:
-    return as_str(node) if isinstance(node, cst.BaseExpression) else node
-
-
-def _opt_out(node: cst.CSTNode) -> cst.CSTNode:
-    if isinstance(node, cst.Call):
-        return add_keyword(node, "use_file_output", cst.Name("False"))
-    return node
+    return apply_decisions(ctx)
 
 
 _FLUX = '"black-forest-labs/flux-schnell"'

@@ -12,8 +12,7 @@ from replicate_migrate.analysis.values import WRAP, CallSite, Category, Source
 from replicate_migrate.options import Strategy
 from replicate_migrate.project.resolver import display
 from replicate_migrate.results import Action
-
-ID = "RM001"
+from replicate_migrate.rules.run_returns_file_output import ID
 
 
 class EditKind(str, enum.Enum):
