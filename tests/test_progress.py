@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from replicate_migrate.cli import ProgressBar, _progress_bar
+from replicate_migrate.cli.progress import ProgressBar
+from replicate_migrate.cli.progress import progress_bar as _progress_bar
 from replicate_migrate.engine.pipeline import migrate_sources
 from replicate_migrate.options import Options
 

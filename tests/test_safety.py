@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from replicate_migrate.cli.writer import TEMP_SUFFIX
 from replicate_migrate.engine.pipeline import migrate_paths, migrate_sources
-from replicate_migrate.engine.writer import TEMP_SUFFIX
 from replicate_migrate.options import Options
 
 CALL = b'output = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "a crane"})'

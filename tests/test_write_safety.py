@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from replicate_migrate.engine.writer import TEMP_SUFFIX
+from replicate_migrate.cli.writer import TEMP_SUFFIX
 
 SOURCE = (
     b"import urllib.request\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from replicate_migrate.engine import writer
-from replicate_migrate.engine.writer import TEMP_SUFFIX, NotWritten, interruptible, write_atomic
+from replicate_migrate.cli import writer
+from replicate_migrate.cli.writer import TEMP_SUFFIX, NotWritten, interruptible, write_atomic
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -310,7 +310,7 @@ CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from replicate_migrate.engine.writer import interruptible, write_atomic
+    from replicate_migrate.cli.writer import interruptible, write_atomic
 
     files = sorted(Path(sys.argv[1]).glob("*.py"))
     old, new = Path(sys.argv[2]).read_bytes(), Path(sys.argv[3]).read_bytes()

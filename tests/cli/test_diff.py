@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from replicate_migrate.engine.diff import file_diff, notebook_diff, unified_diff
+from replicate_migrate.cli.diff import file_diff, notebook_diff, unified_diff
 
 
 def test_equal_texts_have_no_diff() -> None:

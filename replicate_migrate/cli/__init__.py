@@ -1,4 +1,8 @@
-"""Command line: options -> run -> report -> exit code. The only module that prints."""
+"""Command line: options -> run -> report -> exit code. Only this package prints.
+
+What a run shows and writes (diffs, the report, --fix) is in `output`, beside the
+atomic writer and the diff it uses.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,29 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
 import click
 
 from replicate_migrate import __version__
-from replicate_migrate.cli_support import (
+from replicate_migrate.cli.output import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    echo,
+    exit_code,
+    finish,
+    interrupted,
+    report_run,
+)
+from replicate_migrate.cli.progress import ProgressBar, progress_bar
+from replicate_migrate.cli.support import (
     Refused,
     check_output,
-    encode,
     ignore_interruptions,
     install_interrupt_handlers,
     interrupting_signals,
     release_interruptions,
-    write_report,
 )
 from replicate_migrate.config import ConfigError, ConfigFiles
-from replicate_migrate.engine.diff import result_diff
 from replicate_migrate.engine.job import internal_error
 from replicate_migrate.engine.pipeline import (
     RunOutcome,
@@ -32,7 +42,7 @@ from replicate_migrate.engine.pipeline import (
     migrate_sources,
 )
 from replicate_migrate.options import Mode, Options, Output, Strategy
-from replicate_migrate.report import FORMATS, render
+from replicate_migrate.report import FORMATS
 from replicate_migrate.results import FileResult
 from replicate_migrate.rules import RULES_BY_ID
 from replicate_migrate.settings import (
@@ -44,8 +54,6 @@ from replicate_migrate.settings import (
     to_options,
     to_output,
 )
-
-EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,9 +105,9 @@ def main(paths: tuple[Path, ...], **flags: object) -> None:
             release_interruptions()
             code = _main(paths, flags)
         except KeyboardInterrupt:
-            code = _interrupted()
+            code = interrupted()
         except Refused as error:
-            _echo(f"replicate-migrate: error: {error}", err=True)
+            echo(f"replicate-migrate: error: {error}", err=True)
             code = EXIT_ERROR
         except click.ClickException:
             raise
@@ -128,8 +136,8 @@ def _main(paths: tuple[Path, ...], flags: dict[str, object]) -> int:
     _say_configs(out, [(group.pyproject, len(group.paths)) for group in groups])
     for note in run_wide_keys(groups, pyproject, files):
         click.echo(f"replicate-migrate: warning: {note}", err=True)
-    outcome = _migrate(groups, _progress_bar(settings) if not out.quiet else None)
-    code = _finish(outcome, out)
+    outcome = _migrate(groups, progress_bar(settings) if not out.quiet else None)
+    code = finish(outcome, out)
     if out.verbose:
         took = time.monotonic() - started
         click.echo(f"replicate-migrate: {outcome.scanned} files found, {len(outcome.results)} "
@@ -164,51 +172,18 @@ def _check_run(settings: dict[str, object], paths: Sequence[Path]) -> None:
     """Refuse, before anything is read or written, what the run could not do safely."""
     jobs = settings.get("jobs")
     if isinstance(jobs, int) and jobs > max_workers():
-        _echo(f"replicate-migrate: warning: --jobs {jobs} is more than this machine can use; "
+        echo(f"replicate-migrate: warning: --jobs {jobs} is more than this machine can use; "
               f"using {max_workers()} worker processes", err=True)
     stdin_name = settings.get("stdin_filename")  # the file that stdin stands for
     check_output(settings.get("output"), [*paths, *([Path(str(stdin_name))] if stdin_name else [])])
 
 
 def _internal_error(error: Exception, verbose: bool) -> None:
-    _echo(internal_error("replicate-migrate", error), err=True)
+    echo(internal_error("replicate-migrate", error), err=True)
     if verbose:
         import traceback  # only for a bug: not worth its import on every run
 
         click.echo("".join(traceback.format_exception(error)), err=True, nl=False)
-
-
-class ProgressBar:
-    """`analysing [#####.....] 120/405 files` on a terminal, redrawn in place, erased at the end."""
-
-    WIDTH = 30
-    MIN_FILES = 16  # below this a run is over before a bar could be read
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if total < self.MIN_FILES:
-            return
-        filled = self.WIDTH * done // total
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\ranalysing [{bar}] {done}/{total} files")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-
-
-def _progress_bar(settings: dict[str, object], stream: TextIO | None = None) -> ProgressBar | None:
-    """A bar on stderr when it is a terminal, unless --no-progress (or `progress = false`)."""
-    stream = stream or sys.stderr
-    if not settings.get("progress", True) or not stream.isatty():
-        return None
-    return ProgressBar(stream)
 
 
 def run() -> None:
@@ -224,7 +199,7 @@ def run() -> None:
     except SystemExit as done:
         code = done.code
     except KeyboardInterrupt:  # not seen by main(): as it started, or after it answered
-        code = _interrupted()
+        code = interrupted()
     except Exception as error:  # noqa: BLE001 - raised before main's own handler (in click)
         _internal_error(error, verbose=False)
         code = EXIT_ERROR
@@ -259,115 +234,6 @@ def _run_stdin(settings: dict[str, object], options: Options, out: Output) -> in
     if out.mode is Mode.FIX:
         result = next(iter(outcome.results), None)
         sys.stdout.buffer.write(result.migrated if result and result.migrated else data)
-        _report(outcome, out, to_stderr=True)
-        return _exit_code(outcome.results)
-    return _finish(outcome, out)
-
-
-def _finish(outcome: RunOutcome, out: Output) -> int:
-    results = list(outcome.results)
-    if out.mode is Mode.FIX:
-        results = _write(results, outcome)
-    if _prints_diff(out):
-        for result in results:
-            if result.changed:
-                click.echo(result_diff(result, out.color), nl=False)  # bytes: the file's own
-    _report(RunOutcome(tuple(results), outcome.warnings, outcome.scanned), out)
-    return _exit_code(results)
-
-
-def _prints_diff(out: Output) -> bool:
-    # A JSON or SARIF report on stdout must stay parseable: the diff goes with -o only.
-    if out.mode is Mode.DIFF:
-        return True
-    return out.mode is Mode.DRY_RUN and not out.quiet and (out.format == "text" or out.output is not None)
-
-
-def _write(results: list[FileResult], outcome: RunOutcome) -> list[FileResult]:
-    """Write changed files atomically, each only while it is still the file that was read.
-
-    A file that cannot be written, or that changed meanwhile, becomes an error and is left as it is.
-    """
-    from replicate_migrate.engine.writer import (  # only --fix writes
-        NotWritten,
-        interruptible,
-        write_atomic,
-    )
-
-    out = []
-    with interruptible():
-        for result in results:
-            if result.changed and result.migrated is not None:
-                stat = outcome.read_stats.get(result.path)
-                try:
-                    write_atomic(Path(result.path), result.migrated, original=result.original,
-                                 read_stat=stat, trees=outcome.trees)
-                except (OSError, NotWritten) as error:
-                    message = _not_written(result.path, error)
-                    result = FileResult(result.path, result.original, None, result.findings, message)
-            out.append(result)
-    return out
-
-
-def _not_written(path: str, error: Exception) -> str:
-    if isinstance(error, OSError):
-        return f"{path}: cannot write: {error.strerror or error}"
-    return f"{path}: {error}; left as it is"
-
-
-def _report(outcome: RunOutcome, out: Output, *, to_stderr: bool = False) -> None:
-    """Warnings and errors on stderr; the report on stdout, in a file (-o), or, for a patch
-    on stdout (--diff) or code on stdout (`-` with --fix), its summary on stderr."""
-    from replicate_migrate.report.text import report  # loaded once there is something to say
-
-    written = out.mode is Mode.FIX
-    parts = report(outcome.results, statistics=out.statistics, written=written)
-    for warning in outcome.warnings:
-        _echo(f"replicate-migrate: warning: {warning}", err=True)
-    for line in parts.errors:
-        _echo(line, err=True)
-    escape = out.format in ("json", "sarif")  # a file name that is not UTF-8 becomes a JSON escape
-    if out.output:
-        text = render(outcome.results, out.format, statistics=out.statistics,
-                      tool_version=__version__, written=written)
-        write_report(out.output, encode(text, "utf-8", escape=escape))
-    elif out.format != "text" and out.mode is not Mode.DIFF:
-        text = render(outcome.results, out.format, statistics=out.statistics,
-                      tool_version=__version__, written=written)
-        _echo(text, nl=False, err=to_stderr, escape=escape)
-    if out.format == "text" or out.mode is Mode.DIFF:
-        _print_text(parts.body, parts.summary, outcome, out, to_stderr or out.mode is Mode.DIFF)
-
-
-def _print_text(
-    body: Sequence[str], summary: str, outcome: RunOutcome, out: Output, to_stderr: bool
-) -> None:
-    """The findings (or counts) and the summary, as -q and --diff want them."""
-    if out.output and out.format == "text":
-        return  # the whole report went to the file
-    show_body = out.statistics or (not out.quiet and out.mode is not Mode.DIFF)
-    for line in body if show_body else ():
-        _echo(line, err=to_stderr)
-    if not (out.quiet and _exit_code(outcome.results) == EXIT_CLEAN):
-        _echo(summary, err=to_stderr)
-
-
-def _exit_code(results: Sequence[FileResult]) -> int:
-    if any(r.error for r in results):
-        return EXIT_ERROR
-    if any(r.changed or r.needs_review for r in results):
-        return EXIT_CHANGES
-    return EXIT_CLEAN
-
-
-def _interrupted() -> int:
-    """Interrupted (Ctrl-C, SIGTERM): every file is whole, but the run is not done."""
-    ignore_interruptions()  # one message, however many signals follow
-    _echo("replicate-migrate: interrupted", err=True)
-    return EXIT_INTERRUPTED
-
-
-def _echo(text: str, *, nl: bool = True, err: bool = False, escape: bool = False) -> None:
-    """click.echo, for text holding names that are not UTF-8 (surrogates) too."""
-    stream = sys.stderr if err else sys.stdout
-    click.echo(encode(text, getattr(stream, "encoding", None) or "utf-8", escape=escape), nl=nl, err=err)
+        report_run(outcome, out, to_stderr=True)
+        return exit_code(outcome.results)
+    return finish(outcome, out)
