@@ -75,7 +75,7 @@ def discover(
     """
     excludes = _compile_excludes([*exclude, *extend_exclude])
     anchor = os.path.abspath(root if root is not None else os.curdir)
-    walker = _Walker(excludes, respect_gitignore, anchor)
+    walker = _TreeWalker(excludes, respect_gitignore, anchor)
     for path in paths:
         walker.add(path, force_exclude)
     # Sorting strings by their parts orders like sorting Paths, at a fraction of the cost.
@@ -104,7 +104,7 @@ def _compile_excludes(patterns: Sequence[str]) -> _Excludes:
     return _Excludes(names, _gitignore_spec(rest) if rest else None)
 
 
-class _Walker:
+class _TreeWalker:
     """The state of one discover() call: files found, errors, ignore files already read."""
 
     def __init__(self, excludes: _Excludes, respect_gitignore: bool, anchor: str) -> None:

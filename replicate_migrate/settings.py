@@ -77,7 +77,7 @@ def _config_file(
 
 
 @dataclass(frozen=True)
-class Group:
+class ConfigGroup:
     """Files that share one Options; `pyproject` is the first config file that gave it."""
 
     options: Options
@@ -93,7 +93,7 @@ def split_by_config(
     root: tuple[Mapping[str, object], Path | None],
     mode: Mode,
     files: ConfigFiles,
-) -> list[Group]:
+) -> list[ConfigGroup]:
     """The run in groups of files with the same Options: one group (the paths as given)
     unless files below have a configuration of their own that changes the rules.
 
@@ -101,27 +101,27 @@ def split_by_config(
     """
     settings, pyproject = root
     options = to_options(settings, mode)
-    whole = [Group(options, tuple(paths), pyproject)]
+    whole = [ConfigGroup(options, tuple(paths), pyproject)]
     if cli_only["isolated"] or cli_only["config_file"] is not None:
         return whole
     found, errors = _files_of(paths, options)
     by_config: dict[Path | None, list[Path]] = {}
     for file in found:
         by_config.setdefault(files.nearest(file), []).append(file)
-    groups: dict[Options, Group] = {}
+    groups: dict[Options, ConfigGroup] = {}
     for own, members in by_config.items():
         own_options = (
             options if own == pyproject else _options_for(own, settings, flags, mode, files)
         )
         known = groups.get(own_options)
         if known is None:
-            groups[own_options] = Group(own_options, tuple(members), own)
+            groups[own_options] = ConfigGroup(own_options, tuple(members), own)
         else:  # another file with the same effect: one run keeps their links
-            groups[own_options] = Group(own_options, (*known.paths, *members), known.pyproject)
+            groups[own_options] = ConfigGroup(own_options, (*known.paths, *members), known.pyproject)
     if list(groups) in ([], [options]):
         return whole
     first = next(iter(groups.values()))
-    groups[first.options] = Group(first.options, first.paths, first.pyproject, errors)
+    groups[first.options] = ConfigGroup(first.options, first.paths, first.pyproject, errors)
     return list(groups.values())
 
 
@@ -143,7 +143,7 @@ def _files_of(
     return list(found.files), found.errors
 
 
-def run_wide_keys(groups: Sequence[Group], root: Path | None, files: ConfigFiles) -> list[str]:
+def run_wide_keys(groups: Sequence[ConfigGroup], root: Path | None, files: ConfigFiles) -> list[str]:
     """`path: 'key', ...` for each configuration besides the root's that sets keys only the
     root's configuration decides, so that they are not ignored in silence."""
     notes = []

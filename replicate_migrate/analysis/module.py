@@ -49,7 +49,9 @@ Locate = Callable[[cst.CSTNode, "cst.CSTNode | None", "cst.CSTNode | None"], Cod
 
 
 @dataclass(frozen=True)
-class _Pending:
+class _FoundCall:
+    """A replicate call the walk met, before its position in the file is known."""
+
     node: cst.Call
     method: str
     via: str
@@ -61,10 +63,10 @@ class _Pending:
     statement: cst.CSTNode | None
 
 
-class _Walker(FlowWalker):
+class _CallWalker(FlowWalker):
     def __init__(self, rec: Recorder, resolver: Resolver | None) -> None:
         super().__init__(rec, resolver)
-        self.pending: list[_Pending] = []
+        self.pending: list[_FoundCall] = []
         self.dict_consts: dict[str, dict[str, str]] = {}
         self.on_call_site = self.record_call
 
@@ -75,7 +77,7 @@ class _Walker(FlowWalker):
                 return f"{self.rec.module_name}#{index}"
         ref, note = self.resolve_ref(ref_arg)
         self.pending.append(
-            _Pending(node, method, via, ref_arg, ref, note, self.scope, self.rec.top, self.rec.statement)
+            _FoundCall(node, method, via, ref_arg, ref, note, self.scope, self.rec.top, self.rec.statement)
         )
         return f"{self.rec.module_name}#{len(self.pending) - 1}"
 
@@ -135,7 +137,7 @@ def analyze_module(
     client factories of other modules, by qualified name (their ModuleFacts.exports).
     """
     rec = Recorder(module_name)
-    walker = _Walker(rec, resolver)
+    walker = _CallWalker(rec, resolver)
     walker.known = dict(known or {})
     walker.walk_module(module)
     if locate is None and walker.pending:
@@ -158,7 +160,7 @@ def analyze_module(
 
 
 def _call_sites(
-    module: cst.Module, walker: _Walker, rec: Recorder, text: str | None, locate: Locate | None
+    module: cst.Module, walker: _CallWalker, rec: Recorder, text: str | None, locate: Locate | None
 ) -> tuple[CallSite, ...]:
     if not walker.pending or locate is None:
         return ()

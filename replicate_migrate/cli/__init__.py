@@ -47,7 +47,7 @@ from replicate_migrate.results import FileResult
 from replicate_migrate.rules import RULES_BY_ID
 from replicate_migrate.settings import (
     CLI_ONLY,
-    Group,
+    ConfigGroup,
     merge_settings,
     run_wide_keys,
     split_by_config,
@@ -153,7 +153,7 @@ def _say_configs(out: Output, configs: Sequence[tuple[Path | None, int]]) -> Non
         click.echo(f"replicate-migrate: config: {pyproject or '(none)'}{files}", err=True)
 
 
-def _migrate(groups: Sequence[Group], bar: ProgressBar | None) -> RunOutcome:
+def _migrate(groups: Sequence[ConfigGroup], bar: ProgressBar | None) -> RunOutcome:
     """One engine run per group of files sharing their Options (usually there is one)."""
     try:
         outcomes = [migrate_paths(list(group.paths), group.options, bar) for group in groups]

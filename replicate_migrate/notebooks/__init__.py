@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from replicate_migrate.notebooks.magics import mask_magics, split_lines
+from replicate_migrate.notebooks.magics import code_lines, mask_magics
 from replicate_migrate.notebooks.splice import replace_sources
 
 _PLACEHOLDER_TAG = "replicate-migrate"
@@ -49,7 +49,7 @@ def notebook_to_python(text: str, path: str) -> NotebookSource:
     for index, code in cells:
         out.append(_cell_marker(tag, index))
         cell_lines.append((index, len(out) + 1))
-        out.extend(mask_magics(split_lines(code), tag, magics))
+        out.extend(mask_magics(code_lines(code), tag, magics))
     python = "".join(line + "\n" for line in out)
     return NotebookSource(
         path, python, tuple(cell_lines), tuple(code for _, code in cells), tuple(magics), tag
@@ -146,7 +146,7 @@ def _restore_cells(nb: NotebookSource, new_python: str) -> list[str]:
     placeholder = re.compile(rf"[ \t]*.*# {re.escape(nb.tag)}:magic (\d+)\r?$")
     cells: list[list[str]] = []
     used: list[int] = []
-    for line in split_lines(new_python):
+    for line in code_lines(new_python):
         if line.rstrip("\r") in markers:
             if markers[line.rstrip("\r")] != len(cells):
                 break

@@ -17,7 +17,8 @@ _HELP_END = re.compile(r"[ \t]*%{0,2}[\w.*\[\]]+\?\??[ \t]*$")
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 
 
-def split_lines(code: str) -> list[str]:
+def code_lines(code: str) -> list[str]:
+    """The lines of a cell's code, without their ends (`engine.outline.split_lines` keeps them)."""
     # Only "\n" ends a line: json cell sources are split on it, and str.splitlines would also
     # split on form feeds and Unicode separators that Python treats as ordinary characters.
     lines = code.split("\n")

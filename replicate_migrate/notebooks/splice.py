@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 
-from replicate_migrate.notebooks.magics import split_lines
+from replicate_migrate.notebooks.magics import code_lines
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -88,7 +88,7 @@ def _dump_source(
     """The JSON for a new cell source in the old one's form (string or list) and layout."""
     if text[start] == '"':
         return json.dumps(code, ensure_ascii=ensure_ascii)
-    lines = [line + "\n" for line in split_lines(code)]
+    lines = [line + "\n" for line in code_lines(code)]
     if lines and not code.endswith("\n"):
         lines[-1] = lines[-1][:-1]
     if indent is None:  # one line: the items are separated as the rest of the file is
