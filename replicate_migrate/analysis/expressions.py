@@ -16,6 +16,7 @@ from replicate_migrate.analysis.values import (
     Category,
     Class,
     Instance,
+    PathStep,
     Pending,
     Qual,
     Replicate,
@@ -34,7 +35,7 @@ def results_of(values: Values) -> list[Result]:
     return [v for v in values if isinstance(v, Result)]
 
 
-def step_all(values: Values, step: str, origin: int | None = None) -> Values:
+def step_all(values: Values, step: PathStep, origin: int | None = None) -> Values:
     """Every tracked value one step further; untracked values stay untracked.
 
     `origin`, the expression taking the step, can take a `.url` fix only when it

@@ -18,6 +18,7 @@ from replicate_migrate.analysis.methods import dotted_name
 from replicate_migrate.analysis.values import (
     ITEM,
     OPAQUE,
+    WRAP,
     Category,
     Function,
     Qual,
@@ -263,7 +264,7 @@ class FlowWalker(ClassEvaluator):
             else:
                 self.eval_children(element)
         if isinstance(base, cst.Name) and base.value in self.env and source is not None:
-            wrapped = step_all(values, "wrap", self.rec.node_id(source))
+            wrapped = step_all(values, WRAP, self.rec.node_id(source))
             self.env[base.value] = self.env[base.value] | wrapped | {OPAQUE}
         else:
             self.eval(base)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from replicate_migrate.analysis.models import ModelFacts, OutputKind
-from replicate_migrate.analysis.values import ITEM, WRAP, Category, Path
+from replicate_migrate.analysis.values import ITEM, WRAP, Category, Key, Path
 
 
 class Shape(enum.Enum):
@@ -43,9 +43,9 @@ def _dict_shape(facts: ModelFacts, path: Path) -> Shape:
     if not path:
         return Shape.CONTAINER
     step = path[0]
-    if not step.startswith("key:") or step == "key:?":
+    if not isinstance(step, Key) or step.is_any:
         return Shape.UNKNOWN
-    key = step[4:]
+    key = step.name
     if key not in facts.file_keys:
         return Shape.NO_FILE
     rest = path[1:]

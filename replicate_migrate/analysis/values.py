@@ -11,15 +11,34 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-ITEM = "[]"
-WRAP = "wrap"
 ANY_KEY = "?"
 
-Path = tuple[str, ...]  # ITEM, WRAP or "key:<name>" steps
+
+class Step(enum.Enum):
+    """A step of a path that is not a dict key."""
+
+    ITEM = "[]"  # an element, or an iteration
+    WRAP = "wrap"  # put into a container literal
 
 
-def key_step(key: str | None) -> str:
-    return f"key:{ANY_KEY if key is None else key}"
+@dataclass(frozen=True)
+class Key:
+    """A dict key step: `d["name"]`, or ANY_KEY where the key is not known."""
+
+    name: str
+
+    @property
+    def is_any(self) -> bool:
+        return self.name == ANY_KEY
+
+
+ITEM, WRAP = Step.ITEM, Step.WRAP
+PathStep = Step | Key
+Path = tuple[PathStep, ...]
+
+
+def key_step(key: str | None) -> Key:
+    return Key(ANY_KEY if key is None else key)
 
 
 class Category(str, enum.Enum):
@@ -53,7 +72,7 @@ class Result:
     # `url = out[0]`): `.url` placed there fixes every later use at once.
     origin: int | None = None
 
-    def step(self, step: str, origin: int | None = None) -> Result:
+    def step(self, step: PathStep, origin: int | None = None) -> Result:
         """The value one step further: an item, a key, or wrapped into a container."""
         if step != WRAP and self.path and self.path[-1] == WRAP:
             return Result(self.source, self.path[:-1], None)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from replicate_migrate.analysis.link import Links, Reach
 from replicate_migrate.analysis.models import ModelFacts, OutputKind, split_ref
 from replicate_migrate.analysis.shape import Shape, is_file_output_use, needs_fix, shape_of
-from replicate_migrate.analysis.values import WRAP, CallSite, Category, Source
+from replicate_migrate.analysis.values import WRAP, CallSite, Category, Path, Source
 from replicate_migrate.options import Strategy
 from replicate_migrate.project.resolver import display
 from replicate_migrate.results import Action
@@ -182,7 +182,7 @@ def _url_plan(call: CallSite, model: ModelFacts | None, facts: _Facts) -> tuple[
     return tuple(sorted(edits))
 
 
-def _unwrapped(path: tuple[str, ...]) -> tuple[str, ...]:
+def _unwrapped(path: Path) -> Path:
     """The path at a value's origin: only wrapping into containers happens after it."""
     while path and path[-1] == WRAP:
         path = path[:-1]
