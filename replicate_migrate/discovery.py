@@ -8,11 +8,14 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pathspec import GitIgnoreSpec
-
+from replicate_migrate.patterns import (
+    Excludes,
+    IgnoreFile,
+    compile_excludes,
+    gitignore_spec,
+    is_ignored,
+)
 
 # ruff's defaults, plus `__pycache__`: tool and build directories nobody migrates by hand.
 DEFAULT_EXCLUDES: tuple[str, ...] = (
@@ -22,7 +25,6 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "dist", "node_modules", "site-packages", "venv", "__pycache__",
 )  # fmt: skip
 SUFFIXES = (".py", ".ipynb")
-_GLOB_CHARS = frozenset("/*?[]!\\#")
 
 
 @dataclass(frozen=True)
@@ -31,30 +33,6 @@ class Discovered:
 
     files: tuple[Path, ...]  # sorted, unique
     errors: tuple[tuple[str, str], ...]  # (path, one-line message), sorted
-
-
-@dataclass(frozen=True)
-class _Excludes:
-    """Exclude patterns, with plain names split off so the common case is a set lookup."""
-
-    names: frozenset[str]
-    spec: GitIgnoreSpec | None
-
-    def is_excluded(self, rel: str, name: str, is_dir: bool) -> bool:
-        if name in self.names:
-            return True
-        if self.spec is None:
-            return False
-        slash = "/" if is_dir else ""
-        return self.spec.match_file(rel + slash) or self.spec.match_file(name + slash)
-
-
-@dataclass(frozen=True)
-class _Ignore:
-    """One ignore file (.gitignore or .git/info/exclude), anchored at its directory."""
-
-    prefix: str  # the absolute directory, ending in a separator
-    spec: GitIgnoreSpec
 
 
 def discover(
@@ -73,7 +51,7 @@ def discover(
     the walked path when that lies outside `root`. Paths given explicitly are taken as they
     are unless `force_exclude`, which pre-commit needs because it passes file names.
     """
-    excludes = _compile_excludes([*exclude, *extend_exclude])
+    excludes = compile_excludes([*exclude, *extend_exclude])
     anchor = os.path.abspath(root if root is not None else os.curdir)
     walker = _TreeWalker(excludes, respect_gitignore, anchor)
     for path in paths:
@@ -88,32 +66,16 @@ def mentions(data: bytes, needles: Iterable[bytes]) -> bool:
     return any(needle in data for needle in needles)
 
 
-def _gitignore_spec(lines: Iterable[str]) -> GitIgnoreSpec:
-    from pathspec import GitIgnoreSpec  # here: most runs of one file never need it
-
-    return GitIgnoreSpec.from_lines(lines)
-
-
-def _compile_excludes(patterns: Sequence[str]) -> _Excludes:
-    # A negation can re-include a plain name, so with one present every pattern goes through
-    # pathspec in order.
-    if any(p.lstrip().startswith("!") for p in patterns):
-        return _Excludes(frozenset(), _gitignore_spec(patterns))
-    names = frozenset(p for p in patterns if p and _GLOB_CHARS.isdisjoint(p))
-    rest = [p for p in patterns if p and p not in names]
-    return _Excludes(names, _gitignore_spec(rest) if rest else None)
-
-
 class _TreeWalker:
     """The state of one discover() call: files found, errors, ignore files already read."""
 
-    def __init__(self, excludes: _Excludes, respect_gitignore: bool, anchor: str) -> None:
+    def __init__(self, excludes: Excludes, respect_gitignore: bool, anchor: str) -> None:
         self.excludes = excludes
         self.respect_gitignore = respect_gitignore
         self.anchor = anchor
         self.files: set[str] = set()
         self.errors: list[tuple[str, str]] = []
-        self._rules: dict[str, tuple[bool, tuple[_Ignore, ...]]] = {}
+        self._rules: dict[str, tuple[bool, tuple[IgnoreFile, ...]]] = {}
 
     def add(self, path: Path, force_exclude: bool) -> None:
         shown = str(path)
@@ -139,7 +101,7 @@ class _TreeWalker:
             return True
         if not self.respect_gitignore:
             return False
-        return _is_ignored(self._rules_for(os.path.dirname(absolute)), absolute, is_dir)
+        return is_ignored(self._rules_for(os.path.dirname(absolute)), absolute, is_dir)
 
     def _is_excluded_by_pattern(self, absolute: str, is_dir: bool) -> bool:
         name = os.path.basename(absolute)
@@ -161,7 +123,7 @@ class _TreeWalker:
 
     def _walk(self, top: str, top_abs: str) -> None:
         start = self._rules_above(top_abs) if self.respect_gitignore else ()
-        if start and _is_ignored(start, top_abs, is_dir=True):
+        if start and is_ignored(start, top_abs, is_dir=True):
             # Given explicitly, so wanted: an ignored ancestor must not hide everything below.
             start = ()
         stack = [(top, top_abs, self._relative(top_abs), start)]
@@ -182,7 +144,7 @@ class _TreeWalker:
                 entry_abs = os.path.join(absolute, name)
                 if self.excludes.is_excluded(entry_rel, name, is_dir):
                     continue
-                if rules and _is_ignored(rules, entry_abs, is_dir):
+                if rules and is_ignored(rules, entry_abs, is_dir):
                     continue
                 # Joined by hand so that walking "." yields "a.py", as pathlib spells it.
                 entry_shown = name if shown == os.curdir else entry.path
@@ -201,14 +163,14 @@ class _TreeWalker:
             self.errors.append((directory, f"cannot read directory: {e.strerror or e}"))
             return []
 
-    def _rules_above(self, directory: str) -> tuple[_Ignore, ...]:
+    def _rules_above(self, directory: str) -> tuple[IgnoreFile, ...]:
         """Ignore files of the directories above `directory`, up to its git work tree's top."""
         parent = os.path.dirname(directory)
         if parent == directory or _is_git_top(directory):
             return ()
         return self._rules_for(parent)
 
-    def _rules_for(self, directory: str) -> tuple[_Ignore, ...]:
+    def _rules_for(self, directory: str) -> tuple[IgnoreFile, ...]:
         """Every ignore file that applies to the entries of `directory`, innermost last.
 
         Outside a git work tree this is empty: a stray .gitignore in a home directory must not
@@ -216,13 +178,13 @@ class _TreeWalker:
         """
         return self._chain(directory)[1]
 
-    def _chain(self, directory: str) -> tuple[bool, tuple[_Ignore, ...]]:
+    def _chain(self, directory: str) -> tuple[bool, tuple[IgnoreFile, ...]]:
         cached = self._rules.get(directory)
         if cached is not None:
             return cached
         names = {n for n in (".git", ".gitignore") if os.path.lexists(os.path.join(directory, n))}
         parent = os.path.dirname(directory)
-        above: tuple[_Ignore, ...]
+        above: tuple[IgnoreFile, ...]
         if ".git" in names:
             in_repo, above = True, ()
         elif parent == directory:
@@ -233,8 +195,8 @@ class _TreeWalker:
         self._rules[directory] = result
         return result
 
-    def _own_rules(self, directory: str, names: set[str]) -> tuple[_Ignore, ...]:
-        own: list[_Ignore] = []
+    def _own_rules(self, directory: str, names: set[str]) -> tuple[IgnoreFile, ...]:
+        own: list[IgnoreFile] = []
         if ".git" in names:
             info_exclude = os.path.join(directory, ".git", "info", "exclude")
             own.extend(self._read_ignore(directory, info_exclude))
@@ -242,7 +204,7 @@ class _TreeWalker:
             own.extend(self._read_ignore(directory, os.path.join(directory, ".gitignore")))
         return tuple(own)
 
-    def _read_ignore(self, directory: str, path: str) -> list[_Ignore]:
+    def _read_ignore(self, directory: str, path: str) -> list[IgnoreFile]:
         try:
             with open(path, encoding="utf-8", errors="surrogateescape") as f:
                 lines = f.read().splitlines()
@@ -251,21 +213,10 @@ class _TreeWalker:
         except OSError as e:
             self.errors.append((path, f"cannot read ignore file: {e.strerror or e}"))
             return []
-        spec = _gitignore_spec(lines)
+        spec = gitignore_spec(lines)
         if not spec.patterns:
             return []
-        return [_Ignore(directory.rstrip(os.sep) + os.sep, spec)]
-
-
-def _is_ignored(rules: tuple[_Ignore, ...], absolute: str, is_dir: bool) -> bool:
-    # The innermost ignore file with an opinion wins, as in git.
-    slash = "/" if is_dir else ""
-    for rule in reversed(rules):
-        rel = absolute[len(rule.prefix) :].replace(os.sep, "/") + slash
-        verdict = rule.spec.check_file(rel).include
-        if verdict is not None:
-            return verdict
-    return False
+        return [IgnoreFile(directory.rstrip(os.sep) + os.sep, spec)]
 
 
 def _is_source(entry: os.DirEntry[str]) -> bool:
