@@ -85,12 +85,9 @@ def lookup_models(
         timeout, max(0.0, deadline_seconds), max_response_bytes,
     )
     redactor = Redactor(token, base_url)
-    headers = {"User-Agent": f"replicate-migrate/{__version__}", "Accept-Encoding": ACCEPT_ENCODING}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
     try:
         with httpx.Client(
-            base_url=base_url, headers=headers, timeout=timeout, transport=transport
+            base_url=base_url, headers=_headers(token), timeout=timeout, transport=transport
         ) as client:
             session = Session(client, redactor, policy)
             todo = _from_cache(unique, cache_dir, ttl_seconds, facts, session)
@@ -101,6 +98,13 @@ def lookup_models(
     ordered = {ref: facts.get(ref) or fetched.get(ref) for ref in unique}
     resolved = {ref: value for ref, value in ordered.items() if value is not None}
     return LookupResult(resolved, session.warnings())
+
+
+def _headers(token: str | None) -> dict[str, str]:
+    headers = {"User-Agent": f"replicate-migrate/{__version__}", "Accept-Encoding": ACCEPT_ENCODING}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
 
 
 def _fetch_all(
