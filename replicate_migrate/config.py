@@ -138,7 +138,7 @@ _RULE_KEYS = ("select", "ignore")
 
 
 def rule_selectors(values: Sequence[str], where: str) -> tuple[str, ...]:
-    """Rule ids or prefixes (`RM001`, `rm00`, `ALL`), upper-cased, as ruff reads them.
+    """Rule ids or prefixes (an id, a prefix of ids, or `ALL`), upper-cased, as ruff reads them.
 
     ConfigError names the ones no rule starts with: an unknown id would otherwise select
     nothing, and the run would look clean.
