@@ -19,8 +19,8 @@ Group = tuple[int, int, "frozenset[str]", "str | None"]
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_GLOBAL = re.compile(r"\b(?:global|nonlocal)[ \t]+([^\r\n;#]+)")
-_WALRUS = re.compile(r"([^\W\d]\w*)[ \t]*:=")
+# In a group's names bound: it imports `*`, which may bind any name.
+STAR = "*"
 
 
 class Rejected(Exception):
@@ -116,15 +116,27 @@ def words_of(text: str) -> frozenset[str]:
 
 
 def _binds(statements: list[ast.stmt], text: str) -> frozenset[str]:
+    """Names the statements bind in the module's namespace; STAR when one imports `*`.
+
+    `global`, `nonlocal` and `:=` may bind from deep inside (a function body, a
+    comprehension): the statements are walked for them only when the text says them, and
+    words in strings and comments (a table of documentation) bind nothing.
+    """
     binds: set[str] = set()
     for statement in statements:
         _collect_binds(statement, binds)
-    if "global" in text or "nonlocal" in text:
-        for names in _GLOBAL.findall(text):
-            binds.update(n.strip() for n in names.split(",") if n.strip().isidentifier())
-    if ":=" in text:
-        binds.update(_WALRUS.findall(text))
+    if "global" in text or "nonlocal" in text or ":=" in text:
+        for statement in statements:
+            _collect_declared(statement, binds)
     return frozenset(binds)
+
+
+def _collect_declared(statement: ast.stmt, out: set[str]) -> None:
+    for node in ast.walk(statement):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            out.update(node.names)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            out.add(node.target.id)
 
 
 # Statements with no statement or pattern inside that binds in the module's namespace
@@ -141,7 +153,7 @@ def _collect_binds(node: ast.AST, out: set[str]) -> None:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         out.add(node.name)
     elif isinstance(node, (ast.Import, ast.ImportFrom)):
-        out.update((a.asname or a.name).split(".", 1)[0] for a in node.names if a.name != "*")
+        out.update((a.asname or a.name).split(".", 1)[0] if a.name != "*" else STAR for a in node.names)
     elif isinstance(node, (ast.Assign, ast.Delete)):
         for target in node.targets:
             _target_names(target, out)

@@ -24,7 +24,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState  # what Module.code_for_node uses
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
-from replicate_migrate.engine.outline import Rejected, split_lines, statement_groups, words_of
+from replicate_migrate.engine.outline import STAR, Rejected, split_lines, statement_groups, words_of
 from replicate_migrate.engine.source import SourceError
 
 _INDENT = re.compile(r"^[ \t]*", re.MULTILINE)
@@ -297,9 +297,6 @@ def _split(text: str) -> list[Group] | None:
     ]
 
 
-_STAR_IMPORT = re.compile(r"\bimport[ \t]+\*")
-
-
 class _Index:
     """Which groups mention and which bind each name: the closure asks both in O(1).
 
@@ -355,7 +352,7 @@ def _closure(groups: list[Group], index: _Index, taint: set[str], provide: set[s
     stack = [i for name in provide for i in index.binders(name)]
     stack.extend(_binders(groups, index, chosen, asked))
     # A star import may bind any name: the analysis must see where names come from.
-    stack.extend(i for i, g in enumerate(groups) if "*" in g.text and _STAR_IMPORT.search(g.text))
+    stack.extend(i for i, g in enumerate(groups) if STAR in g.binds)
     while stack:
         i = stack.pop()
         if i not in chosen:
