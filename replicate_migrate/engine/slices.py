@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import ast
 import keyword
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from replicate_migrate.engine.group import Group, SliceError
-from replicate_migrate.engine.outline import STAR, Rejected, split_lines, statement_groups, words_of
+from replicate_migrate.engine.group import Group, Groups, SliceError
+from replicate_migrate.engine.outline import STAR, Rejected, split_lines, statement_groups
 from replicate_migrate.engine.source import SourceError
 
 __all__ = ["Group", "SliceError", "Sliced"]
@@ -32,7 +32,7 @@ __all__ = ["Group", "SliceError", "Sliced"]
 class Sliced:
     """One file as groups; `selected` grows as the run asks for more of it."""
 
-    groups: list[Group]
+    groups: Sequence[Group]  # Groups, or the whole file as one
     whole: bool  # one group: the file could not be split
     taint: set[str] = field(default_factory=set)
     provide: set[str] = field(default_factory=set)
@@ -66,11 +66,13 @@ class Sliced:
             grew = not self.selected
             self.selected = list(self.groups)
             return grew
+        groups = self.groups
+        assert isinstance(groups, Groups)
         if self._index is None:
-            self._index = _Index(self.groups)
-        chosen = _closure(self.groups, self._index, self.taint, self.provide)
+            self._index = _Index(groups)
+        chosen = _closure(groups, self._index, self.taint, self.provide)
         grew = len(chosen) != len(self.selected)
-        for run in _unparsed_runs(self.groups, chosen):
+        for run in _unparsed_runs(groups, chosen):
             _parse_run(run)
         self.selected = [self.groups[i] for i in chosen]
         return grew
@@ -107,7 +109,7 @@ class Sliced:
         return "".join(lines)
 
 
-def _unparsed_runs(groups: list[Group], chosen: list[int]) -> list[list[Group]]:
+def _unparsed_runs(groups: Groups, chosen: list[int]) -> list[list[Group]]:
     """The chosen groups not parsed yet, as runs of groups adjacent in the file."""
     runs: list[list[Group]] = []
     previous = -2
@@ -148,15 +150,9 @@ def _whole_group(text: str) -> Group:
     return Group(1, max(1, text.count("\n")), text, frozenset())
 
 
-def _split(text: str) -> list[Group] | None:
+def _split(text: str) -> Groups | None:
     found = statement_groups(text)
-    if found is None:
-        return None
-    lines = split_lines(text)
-    return [
-        Group(first, last, "".join(lines[first - 1 : last]), binds, rebinds=name)
-        for first, last, binds, name in found
-    ]
+    return None if found is None else Groups(text, found)
 
 
 class _Index:
@@ -168,29 +164,29 @@ class _Index:
     use of the name does not need them: 2,000 lines of `x = 1` need only the last.
     """
 
-    def __init__(self, groups: list[Group]) -> None:
+    def __init__(self, groups: Groups) -> None:
         self.mentioning: dict[str, list[int]] = {}
         self.binding: dict[str, list[int]] = {}
         self.hidden: set[int] = set()
         rebound: dict[str, int] = {}  # name -> the last group rebinding it, not mentioned since
-        for index, group in enumerate(groups):
-            # Not group.words: that would keep a set per group for the run's whole life.
-            for word in words_of(group.text) if group._words is None else group._words:
+        for index, (binds, rebinds) in enumerate(zip(groups.binds, groups.rebinds)):
+            # Not groups[index].words: that would keep a group and a set per group.
+            for word in groups.words_at(index):
                 self.mentioning.setdefault(word, []).append(index)
                 earlier = rebound.pop(word, None)
-                if earlier is not None and group.rebinds == word:
+                if earlier is not None and rebinds == word:
                     self.hidden.add(earlier)
-            for name in group.binds:
+            for name in binds:
                 self.binding.setdefault(name, []).append(index)
-            if group.rebinds is not None:
-                rebound[group.rebinds] = index
+            if rebinds is not None:
+                rebound[rebinds] = index
 
     def binders(self, name: str) -> list[int]:
         """The groups binding `name` whose value some statement may see."""
         return [i for i in self.binding.get(name, ()) if i not in self.hidden]
 
 
-def _closure(groups: list[Group], index: _Index, taint: set[str], provide: set[str]) -> list[int]:
+def _closure(groups: Groups, index: _Index, taint: set[str], provide: set[str]) -> list[int]:
     """Groups that may hold or meet replicate values, then the definitions they use.
 
     A worklist over names: each name is followed once and each group chosen once, so the
@@ -207,14 +203,14 @@ def _closure(groups: list[Group], index: _Index, taint: set[str], provide: set[s
         for i in index.mentioning.get(name, ()):
             if i not in chosen:
                 chosen.add(i)
-                names.extend(groups[i].binds - done)
+                names.extend(groups.binds[i] - done)
     # Definitions a chosen group uses: their values are not replicate's, so their users
     # are not needed, only what they in turn use.
     asked: set[str] = set()
     stack = [i for name in provide for i in index.binders(name)]
     stack.extend(_binders(groups, index, chosen, asked))
     # A star import may bind any name: the analysis must see where names come from.
-    stack.extend(i for i, g in enumerate(groups) if STAR in g.binds)
+    stack.extend(i for i, binds in enumerate(groups.binds) if STAR in binds)
     while stack:
         i = stack.pop()
         if i not in chosen:
@@ -223,7 +219,7 @@ def _closure(groups: list[Group], index: _Index, taint: set[str], provide: set[s
     return sorted(chosen)
 
 
-def _binders(groups: list[Group], index: _Index, users: Iterable[int], asked: set[str]) -> list[int]:
+def _binders(groups: Groups, index: _Index, users: Iterable[int], asked: set[str]) -> list[int]:
     """The groups binding a name these groups use, for the names not asked about before."""
     found: list[int] = []
     for user in users:
