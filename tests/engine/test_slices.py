@@ -477,3 +477,14 @@ def test_a_long_table_of_text_saying_import_star_is_not_analysed() -> None:
     [result] = migrate([("topics.py", text.encode())])
     assert result.error is None
     assert result.migrated is not None and b"out[0].url.startswith" in result.migrated
+
+
+def test_a_long_run_of_needed_groups_is_parsed_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "import replicate\nx = 1\n" + "x = x + 1\n" * 2_499 + 'replicate.run("a/b", input={"n": x})\n'
+    parses: list[int] = []
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda code: parses.append(len(code)) or parse(code))
+    result = sliced(text)
+    assert len(result.selected) == 2_502
+    assert len(parses) == 3  # 1,000 + 1,000 + 502 groups, not one parse of 2,502
+    assert "".join(g.module.code for g in result.selected if g.module) == text
