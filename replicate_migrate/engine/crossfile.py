@@ -26,8 +26,9 @@ class Demand:
     """What the facts so far say the run must still analyse; each request is made once.
 
     Callers: files that may call a function returning a run() result: they name it,
-    can import its module (replicate_migrate.project), and name a part of the module's
-    dotted name or import relatively. Re-exports of such a function (`__init__.py`,
+    can import its module (replicate_migrate.project), name its top-level package in an
+    import statement or import relatively (importers.py finds those few files without
+    tokenising the rest), and name a part of the module's dotted name. Re-exports of such a function (`__init__.py`,
     star imports) are looked for in the same way. Definitions: project functions a
     result is passed to, in any file of the run, for the names the run needs only.
     """
