@@ -15,6 +15,7 @@ from replicate_migrate.analysis.catalog import catalog_lookup
 from replicate_migrate.analysis.link import Links
 from replicate_migrate.analysis.models import ModelFacts
 from replicate_migrate.analysis.values import Category, ModuleFacts, Source
+from replicate_migrate.engine.importers import ImportIndex
 from replicate_migrate.engine.job import Job
 from replicate_migrate.options import Options
 from replicate_migrate.project import Project
@@ -26,8 +27,9 @@ class Demand:
     """What the facts so far say the run must still analyse; each request is made once.
 
     Callers: files that may call a function returning a run() result: they name it,
-    can import its module (replicate_migrate.project), and name a part of the module's
-    dotted name or import relatively. Re-exports of such a function (`__init__.py`,
+    can import its module (replicate_migrate.project), name its top-level package in an
+    import statement or import relatively (importers.py finds those few files without
+    tokenising the rest), and name a part of the module's dotted name. Re-exports of such a function (`__init__.py`,
     star imports) are looked for in the same way. Definitions: project functions a
     result is passed to, in any file of the run, for the names the run needs only.
     """
@@ -44,8 +46,7 @@ class Demand:
         self.stars: dict[str, set[str]] = {}  # module -> modules importing it with `*`
         self.relays: dict[str, set[str]] = {}  # function -> functions returning what it returns
         self.scanned: set[str] = set()  # names whose callers were looked for
-        self.index: dict[bytes, list[int]] | None = None  # word -> sources saying it
-        self.looked = 0  # function names looked for so far
+        self.imports: ImportIndex | None = None  # built when a first caller is looked for
         self.classes: set[str] = set()  # classes of the project seen so far
         self.stored: set[str] = set()  # attributes a result is stored on (`self.last = run()`)
         self.exports: dict[str, str] = {}  # clients and client factories other modules may import
@@ -132,12 +133,7 @@ class Demand:
                 exported.setdefault(name, set()).add(owner)
                 if owner in self.classes:  # a caller may name only an instance and its module
                     exported[name].add(owner.rpartition(".")[0])
-        if not exported:
-            return {}
-        self.looked += len(exported)
-        if self.index is None and self.looked > SCAN_NAMES:  # built once, when it pays
-            self.index = _word_index(self.sources)
-        return self._importers(exported)
+        return self._importers(exported) if exported else {}
 
     def _returning(self) -> set[str]:
         """Functions returning a result, every name they are re-exported as (aliases, star
@@ -157,21 +153,20 @@ class Demand:
 
     def _importers(self, exported: dict[str, set[str]]) -> dict[str, set[str]]:
         """Files naming one of these functions that can import a module defining it."""
+        if self.imports is None:
+            self.imports = ImportIndex(self.sources, self.keys)
         out: dict[str, set[str]] = {}
         for name, owners in exported.items():
-            for number in self._saying(name.encode()):
+            word = name.encode()
+            pattern = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])" + re.escape(word) + rb"(?![A-Za-z0-9_\x80-\xff])")
+            for number in self.imports.candidates(owners):
                 path, data = self.sources[number]
+                if word not in data or not pattern.search(data):
+                    continue
                 words = self._import_words(self.keys[path], data, owners)
                 if words:
                     out.setdefault(path, set()).update({name, *words})
         return out
-
-    def _saying(self, word: bytes) -> list[int]:
-        """The sources saying `word` (as a whole word): from the index, or by one scan."""
-        if self.index is not None:
-            return self.index.get(word, [])
-        pattern = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])" + re.escape(word) + rb"(?![A-Za-z0-9_\x80-\xff])")
-        return [n for n, (_, data) in enumerate(self.sources) if word in data and pattern.search(data)]
 
     def _import_words(self, importer: str, data: bytes, owners: set[str]) -> set[str]:
         """The words by which `data` may import one of `owners`; empty when it cannot.
@@ -208,21 +203,6 @@ class Demand:
                     out.append((path, parts[cut].removesuffix("()")))  # `svc.Saver().save`
                     break
         return out
-
-
-# Up to this many function names, scanning every source for each is cheaper than
-# indexing every word of every source once.
-SCAN_NAMES = 32
-_IDENTIFIER = re.compile(rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*")
-
-
-def _word_index(sources: Sequence[tuple[str, bytes]]) -> dict[bytes, list[int]]:
-    """Every identifier-like word (UTF-8 ones too) -> the indexes of the sources saying it."""
-    index: dict[bytes, list[int]] = {}
-    for number, (_, data) in enumerate(sources):
-        for word in set(_IDENTIFIER.findall(data)):
-            index.setdefault(word, []).append(number)
-    return index
 
 
 def models_of(facts: list[ModuleFacts], options: Options) -> tuple[dict[str, ModelFacts], tuple[str, ...]]:

@@ -1,4 +1,4 @@
-"""Small CST edits the transforms share: `.url` or `str()` on an expression, keywords on a call.
+"""Small CST edits the rules share: `.url` or `str()` on an expression, keywords on a call.
 
 Each edit keeps the code's own layout: an inserted keyword goes where the call's other
 arguments are (its own line when they are one per line), comments stay on the lines

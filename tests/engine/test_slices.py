@@ -455,3 +455,36 @@ def test_a_run_that_does_not_map_onto_its_groups_is_parsed_group_by_group() -> N
     with pytest.raises(SliceError):
         result.select({"replicate", "x"}, ())
     assert result.groups[0].module is not None and result.groups[0].module.code == "import replicate\n"
+
+
+def test_a_long_table_of_text_saying_import_star_is_not_analysed() -> None:
+    # The shape of the standard library's pydoc_data/topics.py: one dict of thousands of
+    # implicitly concatenated strings (deeper than the analysis can walk), whose text says
+    # `import *`, `global name` and `name :=` without any such statement.
+    pieces = "".join(f"          'line {i} of the text about it\\n'\n" for i in range(2000))
+    table = (
+        "topics = {'import': 'from os import *\\n'\n"
+        "          # a name declared with: global out\n"
+        "          'out := value, in an expression\\n'\n" + pieces + "}\n"
+    )
+    call = (
+        "import replicate\n\n\ndef render(prompt):\n"
+        '    out = replicate.run("black-forest-labs/flux-schnell", input={"prompt": prompt})\n'
+        '    return out[0].startswith("https://")\n'
+    )
+    text = table + "\n\n" + call
+    assert chosen(sliced(text)) == ["import replicate", "def render(prompt):"]
+    [result] = migrate([("topics.py", text.encode())])
+    assert result.error is None
+    assert result.migrated is not None and b"out[0].url.startswith" in result.migrated
+
+
+def test_a_long_run_of_needed_groups_is_parsed_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "import replicate\nx = 1\n" + "x = x + 1\n" * 2_499 + 'replicate.run("a/b", input={"n": x})\n'
+    parses: list[int] = []
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda code: parses.append(len(code)) or parse(code))
+    result = sliced(text)
+    assert len(result.selected) == 2_502
+    assert len(parses) == 3  # 1,000 + 1,000 + 502 groups, not one parse of 2,502
+    assert "".join(g.module.code for g in result.selected if g.module) == text

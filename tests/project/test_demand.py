@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from fixture_trees import run_tree, write_tree
 
-from replicate_migrate.engine import crossfile
 from replicate_migrate.options import Options
 
 WRAPPER = b'import replicate\n\n\ndef generate(p):\n    return replicate.run("meta/musicgen", input={"prompt": p})\n'
@@ -40,19 +38,21 @@ def test_a_relay_function_brings_in_its_own_callers(tmp_path: Path) -> None:
     assert b").url" in results["app/wrapper.py"].migrated
 
 
-def test_callers_found_by_scanning_and_by_the_word_index_are_the_same(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    files = {
+def test_callers_are_found_however_their_import_statement_is_written(tmp_path: Path) -> None:
+    top = write_tree(tmp_path, {
         "app/__init__.py": b"",
         "app/wrapper.py": WRAPPER,
-        "app/relay.py": b"from .wrapper import generate\n\n\ndef song(p):\n    return generate(p)\n",
+        "joined.py": b"from app.wrapper \\\n    import generate\n\nprint(generate('x').upper())\n",
+        "joined_crlf.py": b"from \\\r\n  app.wrapper import generate\r\n\r\nprint(generate('x').upper())\r\n",
+        "dotted.py": b"import app.wrapper\n\nprint(app.wrapper.generate('x').upper())\n",
+        "dynamic.py": b"import importlib\n\nw = importlib.import_module('app.wrapper')\n"
+                      b"print(w.generate('x').upper())\n",
+        "app/sibling.py": b"from . import wrapper\n\nprint(wrapper.generate('x').upper())\n",
         "app/regen.py": b"from .wrapper import regenerate  # another word: not a caller\n",
-        "main.py": b"from app.relay import song\n\nprint(song('x').upper())\n",
-    }
-    top = write_tree(tmp_path, files)
-    scanned = run_tree(top, Options(jobs=1, project_root=str(top)))
-    monkeypatch.setattr(crossfile, "SCAN_NAMES", 0)
-    indexed = run_tree(top, Options(jobs=1, project_root=str(top)))
-    assert scanned == indexed
-    assert "app/regen.py" not in scanned
+        # Says the function and the package, but imports neither: nothing to analyse.
+        "prose.py": b"import json\n\n# app.wrapper's generate is not called here\nprint(json.dumps(1))\n",
+    })
+    results = run_tree(top, Options(jobs=1, project_root=str(top)))
+    callers = {"joined.py", "joined_crlf.py", "dotted.py", "dynamic.py", "app/sibling.py"}
+    assert set(results) == {"app/wrapper.py", *callers}
+    assert b").url" in results["app/wrapper.py"].migrated
