@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,17 +78,27 @@ def lookup_models(
     together (a server dripping bytes resets a read timeout forever); an answer larger
     than ``max_response_bytes`` once decompressed is dropped unread.
     """
-    unique = list(dict.fromkeys(refs))
-    facts: dict[str, ModelFacts] = {}
     policy = Policy(
         max(0, retries), max(0.0, backoff_seconds), max(0.0, max_wait_seconds),
         timeout, max(0.0, deadline_seconds), max_response_bytes,
     )
-    redactor = Redactor(token, base_url)
-    try:
-        with httpx.Client(
+    def client() -> httpx.Client:  # inside the "never raises" guard: a bad base URL fails here
+        return httpx.Client(
             base_url=base_url, headers=_headers(token), timeout=timeout, transport=transport
-        ) as client:
+        )
+
+    return _lookup(list(dict.fromkeys(refs)), client, Redactor(token, base_url), policy,
+                   (cache_dir, ttl_seconds, concurrency))
+
+
+def _lookup(
+    unique: list[str], make_client: Callable[[], httpx.Client], redactor: Redactor, policy: Policy,
+    cache: tuple[Path | None, float, int],
+) -> LookupResult:
+    cache_dir, ttl_seconds, concurrency = cache
+    facts: dict[str, ModelFacts] = {}
+    try:
+        with make_client() as client:
             session = Session(client, redactor, policy)
             todo = _from_cache(unique, cache_dir, ttl_seconds, facts, session)
             fetched = _fetch_all(session, cache_dir, todo, concurrency)

@@ -56,7 +56,26 @@ def build_modules(world: World) -> dict[str, ModuleType]:
         {"_world": world, "__module__": "replicate.client", "__qualname__": "Client"},
     )
     default_client: Any = client_type()
-    modules = {
+    modules = _submodules(world, client_type)
+    # As in the real package, `replicate.stream` is the function, not the submodule.
+    package = _module("", **{name.split(".", 1)[1]: module for name, module in modules.items()})
+    package.__dict__.update(
+        __path__=[],  # a package, so `import replicate.x` of an unknown x fails cleanly
+        Client=client_type,
+        default_client=default_client,
+        run=default_client.run,
+        async_run=default_client.async_run,
+        stream=default_client.stream,
+        async_stream=default_client.async_stream,
+        predictions=default_client.predictions,
+        models=default_client.models,
+        deployments=default_client.deployments,
+    )
+    return {"replicate": package, **modules}
+
+
+def _submodules(world: World, client_type: type[BaseClient]) -> dict[str, ModuleType]:
+    return {
         "replicate.__about__": _module("__about__", __version__=VERSIONS[world.semantics]),
         "replicate.client": _module("client", Client=client_type),
         "replicate.exceptions": _module(
@@ -88,21 +107,6 @@ def build_modules(world: World) -> dict[str, ModuleType]:
             DeploymentsPredictions=predictions.DeploymentsPredictions,
         ),
     }
-    # As in the real package, `replicate.stream` is the function, not the submodule.
-    package = _module("", **{name.split(".", 1)[1]: module for name, module in modules.items()})
-    package.__dict__.update(
-        __path__=[],  # a package, so `import replicate.x` of an unknown x fails cleanly
-        Client=client_type,
-        default_client=default_client,
-        run=default_client.run,
-        async_run=default_client.async_run,
-        stream=default_client.stream,
-        async_stream=default_client.async_stream,
-        predictions=default_client.predictions,
-        models=default_client.models,
-        deployments=default_client.deployments,
-    )
-    return {"replicate": package, **modules}
 
 
 def _module(name: str, **attributes: Any) -> ModuleType:
