@@ -47,6 +47,7 @@ class Category(str, enum.Enum):
     WORKS = "works"  # fine with a single FileOutput: print, f-string, str(), requests.get
     NEEDS_STR = "needs-str"  # str methods, +, json.dumps, urlretrieve, ==, another model's input
     SEQUENCE = "sequence"  # len, slicing, `in`: fine on a list of files, needs str on one file
+    TYPE_TEST = "type-test"  # isinstance(x, list): the same answer for a str and a FileOutput
     ITERATED = "iterated"  # a list's items, or a single FileOutput's bytes (1.0 style)
     FILE_OUTPUT = "file-output"  # already 1.0 style: .url, .read(), iterating bytes
     ESCAPES = "escapes"  # leaves what the tool can see: attributes, unknown callees
