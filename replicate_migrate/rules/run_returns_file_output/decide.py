@@ -13,6 +13,11 @@ from replicate_migrate.options import Strategy
 from replicate_migrate.project.resolver import display
 from replicate_migrate.results import Action
 from replicate_migrate.rules.run_returns_file_output import ID
+from replicate_migrate.rules.run_returns_file_output.iterators import (
+    is_materialised,
+    streamed_items_message,
+    takes_items_together,
+)
 
 
 class EditKind(str, enum.Enum):
@@ -45,6 +50,7 @@ class _Facts:
     bad: tuple[Reach, ...]
     file_output_uses: tuple[Reach, ...]
     url_called: bool
+    materialised: bool = False  # the whole output is made a list (`list(out)`)
 
 
 def decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy) -> Decision:
@@ -86,7 +92,7 @@ def _gather(reaches: list[Reach], model: ModelFacts | None) -> _Facts:
             v1.append(reach)
         elif needs_fix(category, shape):
             bad.append(reach)
-    return _Facts(tuple(bad), tuple(v1), url_called)
+    return _Facts(tuple(bad), tuple(v1), url_called, is_materialised(reaches))
 
 
 def _choose(call: CallSite, model: ModelFacts | None, facts: _Facts, strategy: Strategy) -> Decision:
@@ -121,6 +127,9 @@ def _opt_out_and_str(call: CallSite, model: ModelFacts | None, facts: _Facts, re
     """Opt out for a plain list, and `str(item)` where items are used, for an iterator:
     `str()` of a FileOutput is its URL and of a str the str itself, so both are covered."""
     plan = _url_plan(call, model, facts)
+    together = [r for r in facts.bad if takes_items_together(r, facts.materialised)]
+    if plan is None and together:
+        return Decision(call, Action.REVIEW, streamed_items_message(together, _reasons(tuple(together))))
     if plan is None:
         return Decision(call, Action.OPTED_OUT, _opt_out_message(call, model, facts, reasons), ((call.node, OPT_OUT),))
     edits = ((call.node, OPT_OUT), *((node, STR) for node, _ in plan))
