@@ -201,9 +201,9 @@ _FILLING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "se
 
 def _mutated_names(value: ast.expr, out: set[str]) -> None:
     """`urls.append(x)` as a statement binds `urls`: later uses of it may meet `x`."""
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-        if value.func.attr in _FILLING_METHODS:
-            _target_names(value.func.value, out)
+    func = value.func if isinstance(value, ast.Call) else None
+    if isinstance(func, ast.Attribute) and func.attr in _FILLING_METHODS:
+        _target_names(func.value, out)
 
 
 def _target_names(target: ast.AST, out: set[str]) -> None:
