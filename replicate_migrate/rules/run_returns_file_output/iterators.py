@@ -24,6 +24,14 @@ def takes_items_together(reach: Reach, materialised: bool) -> bool:
     return use.detail == 'passed to "".join()' or materialised and use.detail.startswith("passed to ")
 
 
+def is_fixable_join(reach: Reach, call_node: int) -> bool:
+    """`"".join(out)` on the output itself, seen here: `[str(item) for item in out]` in its
+    place gives the 0.34 text (a join takes only str items) for a list or an iterator."""
+    use = reach.use
+    is_join = use.detail == 'passed to "".join()' and use.category is Category.NEEDS_STR
+    return is_join and not reach.linked and use.pure and not reach.result.path and use.node != call_node
+
+
 def is_materialised(reaches: Iterable[Reach]) -> bool:
     """The whole output is made a list or tuple somewhere (`list(out)`)."""
     return any(r.use.category is Category.ITERATED and r.use.detail in _MATERIALISING for r in reaches)
