@@ -3,15 +3,15 @@
 
 Only one branch runs for a given model: a list stays itself, one file is wrapped. Followed
 as two branches, the list branch would also be iterated as if it were one file (its bytes,
-1.0 style) and the wrapped branch used as if it were the list; both are followed here as
-one list whose items are the result's items or the result itself.
+1.0 style) and the wrapped branch's item used as if it were the list; followed as one
+value, a LISTED step, the model's output kind says which branch runs (`shape.shape_of`).
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from replicate_migrate.analysis.values import ITEM, OPAQUE, WRAP, Result, Value, Values
+from replicate_migrate.analysis.values import LISTED, OPAQUE, WRAP, Result, Value, Values
 
 _LIST_TYPES = frozenset({"list", "tuple"})
 
@@ -23,8 +23,7 @@ def as_list(values: Values) -> Values:
         if isinstance(value, Result) and value.path and value.path[-1] == WRAP:
             out.add(value)  # already a container the code built
         elif isinstance(value, Result):
-            out.add(value.step(ITEM).step(WRAP))
-            out.add(value.step(WRAP))
+            out.add(value.step(LISTED))
         else:
             out.add(OPAQUE)
     return frozenset(out) or frozenset({OPAQUE})

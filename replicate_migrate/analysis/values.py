@@ -19,6 +19,7 @@ class Step(enum.Enum):
 
     ITEM = "[]"  # an element, or an iteration
     WRAP = "wrap"  # put into a container literal
+    LISTED = "listed"  # made a list if it is not one (`x if isinstance(x, list) else [x]`)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Key:
         return self.name == ANY_KEY
 
 
-ITEM, WRAP = Step.ITEM, Step.WRAP
+ITEM, WRAP, LISTED = Step.ITEM, Step.WRAP, Step.LISTED
 PathStep = Step | Key
 Path = tuple[PathStep, ...]
 
