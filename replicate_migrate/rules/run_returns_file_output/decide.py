@@ -128,7 +128,9 @@ def _may_stream_files(call: CallSite, model: ModelFacts | None) -> bool:
 def _opt_out_and_str(call: CallSite, model: ModelFacts | None, facts: _Facts, reasons: str) -> Decision:
     """Opt out for a plain list, and `str(item)` where items are used, for an iterator:
     `str()` of a FileOutput is its URL and of a str the str itself, so both are covered."""
-    together = [r for r in facts.bad if takes_items_together(r, facts.materialised)]
+    # A literal version ref: an unknown ref may name one too, but nothing says it does.
+    versioned = _is_version_ref(call)
+    together = [r for r in facts.bad if versioned and takes_items_together(r, facts.materialised)]
     joins = [r for r in together if is_fixable_join(r, call.node)]
     plan = _url_plan(call, model, replace(facts, bad=tuple(r for r in facts.bad if r not in joins)))
     if plan is None and len(joins) < len(together):
@@ -165,10 +167,13 @@ def _opt_out_message(call: CallSite, model: ModelFacts | None, facts: _Facts, re
     return message
 
 
-def _is_iterator(call: CallSite, model: ModelFacts | None) -> bool:
+def _is_version_ref(call: CallSite) -> bool:
     ref = split_ref(call.ref) if call.ref else None
-    is_version = ref is not None and ref[1] is not None
-    return is_version and model is not None and model.kind is OutputKind.FILE_ITERATOR
+    return ref is not None and ref[1] is not None
+
+
+def _is_iterator(call: CallSite, model: ModelFacts | None) -> bool:
+    return _is_version_ref(call) and model is not None and model.kind is OutputKind.FILE_ITERATOR
 
 
 def _url_plan(call: CallSite, model: ModelFacts | None, facts: _Facts) -> tuple[tuple[int, EditKind], ...] | None:

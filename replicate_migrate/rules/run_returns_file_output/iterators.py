@@ -40,7 +40,7 @@ def is_materialised(reaches: Iterable[Reach]) -> bool:
 def streamed_items_message(reaches: list[Reach], reasons: str) -> str:
     """The review reason when such uses exist."""
     return (
-        "the model is unknown and its ref may name a version: if it streams files, 1.0 converts each item even with"
+        "a version ref of an unknown model: if it streams files, 1.0 converts each item even with"
         f" use_file_output=False, and the items reach a str use together ({reasons}); make each"
         " item a str (`str(item)`) where they are read, or check the model's output"
     )
