@@ -63,6 +63,8 @@ class BuiltinCalls(ContainerEvaluator):
             category = Category.FILE_OUTPUT
         elif "builtins.str" in names:
             category = Category.NEEDS_STR
+        elif names and names <= sem.NEITHER_STR_NOR_FILE_OUTPUT:
+            category = Category.TYPE_TEST
         else:
             category = Category.WORKS
         self.use(node.args[0].value, subject, category, "isinstance check")

@@ -181,7 +181,7 @@ class CallEvaluator(BuiltinCalls):
         if name in ("builtins.isinstance", "builtins.hasattr") and len(node.args) == 2:
             return self.type_check(node, name)
         if name in ("builtins.list", "builtins.tuple", "builtins.reversed") and node.args:
-            return self.eval(node.args[0].value)
+            return self.materialised(node.args[0].value, name)
         if name in ("builtins.next", "builtins.iter") and node.args:
             values = self.iterate(node.args[0].value)
             return values if name == "builtins.next" else step_all(values, WRAP)
@@ -195,6 +195,13 @@ class CallEvaluator(BuiltinCalls):
         if sem.is_module_of_interest(name):
             return frozenset({Qual(f"{name}()")})
         return NOTHING
+
+    def materialised(self, node: cst.BaseExpression, name: str) -> Values:
+        """`list(out)`: the same items; an iterator's items are all taken (recorded)."""
+        values = self.eval(node)
+        whole = frozenset(r for r in results_of(values) if not r.path)
+        self.use(node, whole, Category.ITERATED, f"{name.removeprefix('builtins.')}()")
+        return values
 
     def call_function(self, node: cst.Call, function: Function) -> Values:
         return self.project_call(node, function.qualname, function)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import libcst as cst
 
 from replicate_migrate.analysis import semantics as sem
+from replicate_migrate.analysis.normalise import as_list, listed_name
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import (
     CLIENT,
@@ -167,7 +168,9 @@ class Evaluator:
 
     def eval_IfExp(self, node: cst.IfExp) -> Values:
         self.eval(node.test)
-        return self.eval(node.body) | self.eval(node.orelse)
+        values = self.eval(node.body) | self.eval(node.orelse)
+        listed = listed_name(node)  # `out if isinstance(out, list) else [out]`
+        return as_list(self.lookup(listed)) if listed is not None else values
 
     def eval_BooleanOperation(self, node: cst.BooleanOperation) -> Values:
         return self.eval(node.left) | self.eval(node.right)

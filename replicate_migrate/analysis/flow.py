@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from replicate_migrate.analysis.binding import Binder, merge
+from replicate_migrate.analysis.binding import merge
+from replicate_migrate.analysis.conditionals import Conditionals
 from replicate_migrate.analysis.expressions import NOTHING, Env
 from replicate_migrate.analysis.methods import dotted_name
 from replicate_migrate.analysis.values import (
@@ -45,7 +46,7 @@ def _captures(pattern: cst.CSTNode) -> list[cst.Name]:
     return names
 
 
-class FlowWalker(Binder):
+class FlowWalker(Conditionals):
     """Statements in order: blocks, branches, loops, try, match, and deferred function bodies."""
 
     def walk_module(self, module: cst.Module) -> None:
@@ -135,8 +136,7 @@ class FlowWalker(Binder):
 
     def compound(self, node: cst.BaseCompoundStatement) -> None:
         if isinstance(node, cst.If):
-            self.eval(node.test)
-            self.join(self.branch(node.body), self.otherwise(node.orelse))
+            self.conditional(node)
         elif isinstance(node, cst.Else):
             self.suite(node.body)
         elif isinstance(node, (cst.For, cst.While)):

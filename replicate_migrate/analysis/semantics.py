@@ -51,7 +51,6 @@ NEEDS_STR_PREFIXES = (
 NEEDS_STR_BUILTINS = frozenset(
     {
         "builtins.open",
-        "builtins.len",
         "builtins.sorted",
         "builtins.repr",
         "builtins.hash",
@@ -64,6 +63,16 @@ NEEDS_STR_BUILTINS = frozenset(
         "builtins.min",
         "builtins.ord",
     }
+)
+
+# Fine on a list of files (a list stays a list in 1.0), fail on one FileOutput.
+SEQUENCE_BUILTINS = frozenset({"builtins.len"})
+# Types neither a str nor a FileOutput is an instance of: `isinstance(out, list)` gives
+# the same answer in 0.34 and 1.0, for one file and for a list of files.
+NEITHER_STR_NOR_FILE_OUTPUT = frozenset(
+    {f"builtins.{name}" for name in ("list", "dict", "tuple", "int", "float", "bool", "bytes", "set", "frozenset")}
+    | {f"typing.{name}" for name in ("List", "Dict", "Tuple", "Mapping", "MutableMapping", "MutableSequence")}
+    | {f"collections.abc.{name}" for name in ("Mapping", "MutableMapping", "MutableSequence")}
 )
 
 # Methods of FileOutput itself: code using them is already 1.0 style.
@@ -91,6 +100,8 @@ def classify_call_argument(callee: str, position: int | None, keyword: str | Non
     if callee in WORKS_AS_URL:
         is_url = position == 0 or keyword == "url"
         return Category.WORKS if is_url else Category.NEEDS_STR
+    if callee in SEQUENCE_BUILTINS:
+        return Category.SEQUENCE
     if callee in NEEDS_STR_BUILTINS or callee.startswith(NEEDS_STR_PREFIXES):
         return Category.NEEDS_STR
     return Category.ESCAPES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from replicate_migrate.analysis.models import ModelFacts, OutputKind
-from replicate_migrate.analysis.values import ITEM, WRAP, Category, Key, Path
+from replicate_migrate.analysis.values import ITEM, LISTED, WRAP, Category, Key, Path
 
 
 class Shape(enum.Enum):
@@ -17,11 +17,35 @@ class Shape(enum.Enum):
 
 def shape_of(facts: ModelFacts | None, path: Path) -> Shape:
     """The shape of the run() result at `path` under replicate 1.0."""
+    resolved = _without_listed(facts, path)
+    if resolved is None:
+        return Shape.UNKNOWN
+    path = resolved
     inner = tuple(step for step in path if step != WRAP)
     shape = _unwrapped(facts, inner)
     if path and path[-1] == WRAP and shape is not Shape.NO_FILE:
         return Shape.CONTAINER
     return shape
+
+
+def _without_listed(facts: ModelFacts | None, path: Path) -> Path | None:
+    """`path` with each LISTED step resolved by the kind: nothing on a list, a wrap on one
+    file (so an item taken next is the file itself); None when the kind cannot say."""
+    while LISTED in path:
+        index = path.index(LISTED)
+        prefix, rest = path[:index], path[index + 1 :]
+        shape = shape_of(facts, prefix)
+        if shape is Shape.UNKNOWN:
+            return None
+        path = _stepped((*prefix, WRAP), rest) if shape is Shape.FILE else (*prefix, *rest)
+    return path
+
+
+def _stepped(path: Path, steps: Path) -> Path:
+    """As `Result.step` goes: an item or key of a wrapped value is the value itself."""
+    for step in steps:
+        path = path[:-1] if step != WRAP and path and path[-1] == WRAP else (*path, step)
+    return path
 
 
 def _unwrapped(facts: ModelFacts | None, path: Path) -> Shape:
@@ -62,7 +86,7 @@ def _guess(path: Path) -> Shape:
 
 def needs_fix(category: Category, shape: Shape) -> bool:
     """Whether a use of this category breaks in 1.0 for a value of this shape."""
-    if shape is Shape.NO_FILE or category in (Category.FILE_OUTPUT, Category.URL_CALLED):
+    if shape is Shape.NO_FILE or category in (Category.FILE_OUTPUT, Category.URL_CALLED, Category.TYPE_TEST):
         return False
     if category is Category.WORKS:
         return shape is not Shape.FILE

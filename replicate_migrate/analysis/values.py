@@ -19,6 +19,7 @@ class Step(enum.Enum):
 
     ITEM = "[]"  # an element, or an iteration
     WRAP = "wrap"  # put into a container literal
+    LISTED = "listed"  # made a list if it is not one (`x if isinstance(x, list) else [x]`)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Key:
         return self.name == ANY_KEY
 
 
-ITEM, WRAP = Step.ITEM, Step.WRAP
+ITEM, WRAP, LISTED = Step.ITEM, Step.WRAP, Step.LISTED
 PathStep = Step | Key
 Path = tuple[PathStep, ...]
 
@@ -47,6 +48,7 @@ class Category(str, enum.Enum):
     WORKS = "works"  # fine with a single FileOutput: print, f-string, str(), requests.get
     NEEDS_STR = "needs-str"  # str methods, +, json.dumps, urlretrieve, ==, another model's input
     SEQUENCE = "sequence"  # len, slicing, `in`: fine on a list of files, needs str on one file
+    TYPE_TEST = "type-test"  # isinstance(x, list): the same answer for a str and a FileOutput
     ITERATED = "iterated"  # a list's items, or a single FileOutput's bytes (1.0 style)
     FILE_OUTPUT = "file-output"  # already 1.0 style: .url, .read(), iterating bytes
     ESCAPES = "escapes"  # leaves what the tool can see: attributes, unknown callees

@@ -185,11 +185,25 @@ def _collect_binds(node: ast.AST, out: set[str]) -> None:
         out.add(node.rest)
     elif type(node).__name__ == "TypeAlias":
         _target_names(node.name, out)  # type: ignore[attr-defined]
+    elif isinstance(node, ast.Expr):
+        _mutated_names(node.value, out)
     if isinstance(node, _NOTHING_NESTED):
         return
     for child in ast.iter_child_nodes(node):
         if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case, ast.pattern)):
             _collect_binds(child, out)
+
+
+# Methods that put a value into the container they are called on: `urls.append(out[0])`
+# in a loop changes what `urls` holds, as `urls[i] = ...` and `urls += ...` do.
+_FILLING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft"})
+
+
+def _mutated_names(value: ast.expr, out: set[str]) -> None:
+    """`urls.append(x)` as a statement binds `urls`: later uses of it may meet `x`."""
+    func = value.func if isinstance(value, ast.Call) else None
+    if isinstance(func, ast.Attribute) and func.attr in _FILLING_METHODS:
+        _target_names(func.value, out)
 
 
 def _target_names(target: ast.AST, out: set[str]) -> None:

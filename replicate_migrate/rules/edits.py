@@ -52,6 +52,15 @@ def as_str(node: cst.BaseExpression) -> cst.BaseExpression:
     )
 
 
+def str_items(node: cst.BaseExpression) -> cst.ListComp:
+    """`[str(item) for item in node]`: every item of a list or iterator made a str."""
+    item = cst.Name("item")
+    return cst.ListComp(
+        elt=cst.Call(func=cst.Name("str"), args=[cst.Arg(item)]),
+        for_in=cst.CompFor(target=item, iter=node),
+    )
+
+
 def _is_str_call(node: cst.BaseExpression) -> bool:
     return (
         isinstance(node, cst.Call)

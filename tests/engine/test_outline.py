@@ -111,6 +111,25 @@ def test_what_groups_bind() -> None:
 
 
 @pytest.mark.parametrize(
+    ("code", "bound"),
+    [
+        ("for p in ps:\n    urls.append(p)\n", {"p", "urls"}),
+        ("if ok:\n    seen.add(x)\n", {"seen"}),
+        ("urls.extend(out)\n", {"urls"}),
+        ("urls.insert(0, out)\n", {"urls"}),
+        ("self.items.append(out)\n", {"self"}),
+        ("print(urls.count(x))\n", set()),  # reads the container, puts nothing in it
+        ("def f():\n    urls.append(x)\n", {"f"}),  # the function body runs later
+    ],
+)
+def test_filling_a_container_binds_it(code: str, bound: set[str]) -> None:
+    # `urls.append(out[0])` in a loop: a later `", ".join(urls)` must be analysed too.
+    groups = outline.statement_groups(code)
+    assert groups is not None and len(groups) == 1
+    assert groups[0][2] == bound
+
+
+@pytest.mark.parametrize(
     ("code", "name"),
     [
         ("x = 1\n", "x"),

@@ -13,6 +13,12 @@ from replicate_migrate.options import Strategy
 from replicate_migrate.project.resolver import display
 from replicate_migrate.results import Action
 from replicate_migrate.rules.run_returns_file_output import ID
+from replicate_migrate.rules.run_returns_file_output.iterators import (
+    is_fixable_join,
+    is_materialised,
+    streamed_items_message,
+    takes_items_together,
+)
 
 
 class EditKind(str, enum.Enum):
@@ -21,9 +27,10 @@ class EditKind(str, enum.Enum):
     URL = "url"  # `.url` on the expression
     STR = "str"  # wrap in str(): the URL of a FileOutput, the text itself of a str
     OPT_OUT = "opt-out"  # `use_file_output=False` on the call
+    STR_ITEMS = "str-items"  # `[str(item) for item in x]`: each item of an iterator a str
 
 
-URL, STR, OPT_OUT = EditKind.URL, EditKind.STR, EditKind.OPT_OUT
+URL, STR, OPT_OUT, STR_ITEMS = EditKind.URL, EditKind.STR, EditKind.OPT_OUT, EditKind.STR_ITEMS
 _URL_CALLED = (
     "bug: `.url()` calls the URL like a method (the JavaScript client's API); it fails under 0.34"
     " (a str has no .url) and under 1.0 (FileOutput.url is a str): fix it by hand"
@@ -45,6 +52,7 @@ class _Facts:
     bad: tuple[Reach, ...]
     file_output_uses: tuple[Reach, ...]
     url_called: bool
+    materialised: bool = False  # the whole output is made a list (`list(out)`)
 
 
 def decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy) -> Decision:
@@ -86,7 +94,7 @@ def _gather(reaches: list[Reach], model: ModelFacts | None) -> _Facts:
             v1.append(reach)
         elif needs_fix(category, shape):
             bad.append(reach)
-    return _Facts(tuple(bad), tuple(v1), url_called)
+    return _Facts(tuple(bad), tuple(v1), url_called, is_materialised(reaches))
 
 
 def _choose(call: CallSite, model: ModelFacts | None, facts: _Facts, strategy: Strategy) -> Decision:
@@ -120,13 +128,21 @@ def _may_stream_files(call: CallSite, model: ModelFacts | None) -> bool:
 def _opt_out_and_str(call: CallSite, model: ModelFacts | None, facts: _Facts, reasons: str) -> Decision:
     """Opt out for a plain list, and `str(item)` where items are used, for an iterator:
     `str()` of a FileOutput is its URL and of a str the str itself, so both are covered."""
-    plan = _url_plan(call, model, facts)
-    if plan is None:
+    # A literal version ref: an unknown ref may name one too, but nothing says it does.
+    versioned = _is_version_ref(call)
+    together = [r for r in facts.bad if versioned and takes_items_together(r, facts.materialised)]
+    joins = [r for r in together if is_fixable_join(r, call.node)]
+    plan = _url_plan(call, model, replace(facts, bad=tuple(r for r in facts.bad if r not in joins)))
+    if plan is None and len(joins) < len(together):
+        left = tuple(r for r in together if r not in joins)
+        return Decision(call, Action.REVIEW, streamed_items_message(list(left), _reasons(left)))
+    if plan is None and not joins:
         return Decision(call, Action.OPTED_OUT, _opt_out_message(call, model, facts, reasons), ((call.node, OPT_OUT),))
-    edits = ((call.node, OPT_OUT), *((node, STR) for node, _ in plan))
+    # A join needs str items in 0.34: made str one by one, each gives the same text in 1.0.
+    items = tuple((node, STR) for node, _ in plan or ()) + tuple((r.use.node, STR_ITEMS) for r in joins)
     message = (f"added use_file_output=False and str() where items are used as a str ({reasons}): "
                "the model is unknown and a version ref may stream files, which 1.0 converts anyway")
-    return Decision(call, Action.OPTED_OUT, message, edits)
+    return Decision(call, Action.OPTED_OUT, message, ((call.node, OPT_OUT), *sorted(set(items))))
 
 
 def _opt_out_blocked(call: CallSite, facts: _Facts, iterator: bool) -> str:
@@ -151,10 +167,13 @@ def _opt_out_message(call: CallSite, model: ModelFacts | None, facts: _Facts, re
     return message
 
 
-def _is_iterator(call: CallSite, model: ModelFacts | None) -> bool:
+def _is_version_ref(call: CallSite) -> bool:
     ref = split_ref(call.ref) if call.ref else None
-    is_version = ref is not None and ref[1] is not None
-    return is_version and model is not None and model.kind is OutputKind.FILE_ITERATOR
+    return ref is not None and ref[1] is not None
+
+
+def _is_iterator(call: CallSite, model: ModelFacts | None) -> bool:
+    return _is_version_ref(call) and model is not None and model.kind is OutputKind.FILE_ITERATOR
 
 
 def _url_plan(call: CallSite, model: ModelFacts | None, facts: _Facts) -> tuple[tuple[int, EditKind], ...] | None:

@@ -6,7 +6,7 @@ import libcst as cst
 
 from replicate_migrate.results import Finding
 from replicate_migrate.rules.base import Edit, ModuleContext, NodeEdit, RuleOutput
-from replicate_migrate.rules.edits import add_keyword, as_str, with_url
+from replicate_migrate.rules.edits import add_keyword, as_str, str_items, with_url
 from replicate_migrate.rules.run_returns_file_output import ID
 from replicate_migrate.rules.run_returns_file_output.decide import EditKind
 
@@ -26,7 +26,7 @@ def apply_decisions(ctx: ModuleContext) -> RuleOutput:
 
 def edit_for(kind: EditKind) -> Edit:
     """The node edit for a decision: `.url` on an expression, or the opt-out on a call."""
-    return {EditKind.URL: _add_url, EditKind.STR: _as_str}.get(kind, _opt_out)
+    return {EditKind.URL: _add_url, EditKind.STR: _as_str, EditKind.STR_ITEMS: _str_items}.get(kind, _opt_out)
 
 
 def _add_url(node: cst.CSTNode) -> cst.CSTNode:
@@ -35,6 +35,10 @@ def _add_url(node: cst.CSTNode) -> cst.CSTNode:
 
 def _as_str(node: cst.CSTNode) -> cst.CSTNode:
     return as_str(node) if isinstance(node, cst.BaseExpression) else node
+
+
+def _str_items(node: cst.CSTNode) -> cst.CSTNode:
+    return str_items(node) if isinstance(node, cst.BaseExpression) else node
 
 
 def _opt_out(node: cst.CSTNode) -> cst.CSTNode:

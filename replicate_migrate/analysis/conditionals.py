@@ -1,0 +1,30 @@
+"""`if` statements: each branch walked on a copy of the environment, then merged."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from replicate_migrate.analysis.binding import Binder
+from replicate_migrate.analysis.expressions import NOTHING, Env
+from replicate_migrate.analysis.normalise import as_list, listed_target
+
+
+class Conditionals(Binder):
+    def conditional(self, node: cst.If) -> None:
+        """Both branches, merged; `if not isinstance(x, list): x = [x]` makes `x` a list."""
+        self.eval(node.test)
+        listed = listed_target(node)
+        before = self.lookup(listed) if listed is not None else NOTHING
+        self.join(self.branch(node.body), self.otherwise(node.orelse))
+        if listed is not None:
+            self.env[listed] = as_list(before)
+
+    # -- provided by the statement walker ----------------------------------------
+    def branch(self, suite: cst.BaseSuite | None) -> Env:
+        raise NotImplementedError
+
+    def otherwise(self, orelse: cst.If | cst.Else | None) -> Env:
+        raise NotImplementedError
+
+    def join(self, *envs: Env) -> None:
+        raise NotImplementedError
