@@ -135,8 +135,7 @@ class FlowWalker(Binder):
 
     def compound(self, node: cst.BaseCompoundStatement) -> None:
         if isinstance(node, cst.If):
-            self.eval(node.test)
-            self.join(self.branch(node.body), self.otherwise(node.orelse))
+            self.guarded_if(node)
         elif isinstance(node, cst.Else):
             self.suite(node.body)
         elif isinstance(node, (cst.For, cst.While)):

@@ -62,7 +62,7 @@ def _guess(path: Path) -> Shape:
 
 def needs_fix(category: Category, shape: Shape) -> bool:
     """Whether a use of this category breaks in 1.0 for a value of this shape."""
-    if shape is Shape.NO_FILE or category in (Category.FILE_OUTPUT, Category.URL_CALLED):
+    if shape is Shape.NO_FILE or category in (Category.FILE_OUTPUT, Category.URL_CALLED, Category.EITHER):
         return False
     if category is Category.WORKS:
         return shape is not Shape.FILE

@@ -66,13 +66,21 @@ def _decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: St
         return Decision(call, Action.UNCHANGED, "passes use_file_output already")
     if model is not None and model.is_text:
         return Decision(call, Action.UNCHANGED, f"{model.kind.value} model: its output is unchanged in 1.0")
-    facts = _gather(links.reach(Source("call", call.id)), model)
+    reaches = links.reach(Source("call", call.id))
+    facts = _gather(reaches, model)
     if facts.url_called:
         return Decision(call, Action.REVIEW, _URL_CALLED)
     if not facts.bad:
-        why = "already uses the FileOutput API" if facts.file_output_uses else "every use works with FileOutput"
-        return Decision(call, Action.UNCHANGED, why)
+        return Decision(call, Action.UNCHANGED, _why_unchanged(facts, reaches))
     return _choose(call, model, facts, strategy)
+
+
+def _why_unchanged(facts: _Facts, reaches: list[Reach]) -> str:
+    if facts.file_output_uses:
+        return "already uses the FileOutput API"
+    if any(r.use.category is Category.EITHER for r in reaches):
+        return "already handles both a str and a FileOutput"
+    return "every use works with FileOutput"
 
 
 def _gather(reaches: list[Reach], model: ModelFacts | None) -> _Facts:
