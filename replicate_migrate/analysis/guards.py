@@ -1,4 +1,4 @@
-"""Dual-type code: guards that send a str one way and a FileOutput another, and the calls
+"""Dual-type code (guards that send a str one way and a FileOutput another) and the calls
 that stringify what they are given (csv writers, log messages).
 
 `x if isinstance(x, str) else x.url`, `x.url if hasattr(x, "url") else x` and
@@ -18,8 +18,8 @@ import libcst as cst
 
 from replicate_migrate.analysis import semantics as sem
 from replicate_migrate.analysis.containers import ContainerEvaluator
-from replicate_migrate.analysis.expressions import NOTHING, Env, results_of, string_value
-from replicate_migrate.analysis.values import Category, Qual, Value, Values
+from replicate_migrate.analysis.expressions import NOTHING, Env, results_of, step_all, string_value
+from replicate_migrate.analysis.values import ITEM, Category, Qual, Value, Values
 
 _FILE_ATTRIBUTES = ("url", "read")
 
@@ -170,6 +170,45 @@ class GuardEvaluator(ContainerEvaluator):
             return None
         self.use(first, self.eval(first), Category.EITHER, 'getattr(x, "url", x)')
         return NOTHING
+
+    # -- calls that stringify their arguments ------------------------------------------
+    def stringified(self, node: cst.Call, callee: str) -> Values:
+        """A logging call or a csv writer: every field it formats calls `str()`."""
+        depth = sem.CSV_WRITERS.get(callee)
+        for arg in node.args:
+            if depth is not None and arg is node.args[0]:
+                values = self.eval(arg.value)
+                for _ in range(depth):
+                    values = step_all(values, ITEM)
+                self.use(arg.value, values, Category.WORKS, f"a field of {callee}()")
+            elif depth is None:
+                self.use(arg.value, self.message_part(arg.value), Category.LOGGED, f"logged by {callee}()")
+            else:
+                self.use(arg.value, self.eval(arg.value), Category.ESCAPES, f"passed to {callee}()")
+        return NOTHING
+
+    def message_part(self, node: cst.BaseExpression) -> Values:
+        """What goes into a log message: `repr(x)`, `type(x)` and `{x!r}` too (only the log
+        text differs). A format spec stays a str use: `{f:>40}` raises on a FileOutput."""
+        if isinstance(node, cst.FormattedString):
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringExpression) and not part.format_spec:
+                    self.use(part.expression, self.message_part(part.expression), Category.LOGGED, "log message")
+                elif isinstance(part, cst.FormattedStringExpression):
+                    self.formatted([part])
+            return NOTHING
+        if _is_repr_or_type(node, self.qual_name):
+            assert isinstance(node, cst.Call)
+            inner = node.args[0].value
+            self.use(inner, self.eval(inner), Category.LOGGED, "repr() or type() in a log message")
+            return NOTHING
+        return self.eval(node)
+
+
+def _is_repr_or_type(node: cst.BaseExpression, qual: Callable[[str], str]) -> bool:
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and len(node.args) == 1):
+        return False
+    return qual(node.func.value) in ("builtins.repr", "builtins.type")
 
 
 def _subject(test: cst.BaseExpression) -> cst.BaseExpression:

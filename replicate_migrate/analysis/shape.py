@@ -60,9 +60,12 @@ def _guess(path: Path) -> Shape:
     return Shape.FILE if path else Shape.UNKNOWN
 
 
+_NEVER_FIXED = (Category.FILE_OUTPUT, Category.URL_CALLED, Category.EITHER, Category.LOGGED)
+
+
 def needs_fix(category: Category, shape: Shape) -> bool:
     """Whether a use of this category breaks in 1.0 for a value of this shape."""
-    if shape is Shape.NO_FILE or category in (Category.FILE_OUTPUT, Category.URL_CALLED, Category.EITHER):
+    if shape is Shape.NO_FILE or category in _NEVER_FIXED:
         return False
     if category is Category.WORKS:
         return shape is not Shape.FILE
