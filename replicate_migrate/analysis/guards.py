@@ -182,7 +182,7 @@ class GuardEvaluator(ContainerEvaluator):
                     values = step_all(values, ITEM)
                 self.use(arg.value, values, Category.WORKS, f"a field of {callee}()")
             elif depth is None:
-                self.use(arg.value, self.message_part(arg.value), Category.LOGGED, f"logged by {callee}()")
+                self.use(arg.value, self.message_part(arg.value), Category.WORKS, f"logged by {callee}()")
             else:
                 self.use(arg.value, self.eval(arg.value), Category.ESCAPES, f"passed to {callee}()")
         return NOTHING
@@ -193,14 +193,14 @@ class GuardEvaluator(ContainerEvaluator):
         if isinstance(node, cst.FormattedString):
             for part in node.parts:
                 if isinstance(part, cst.FormattedStringExpression) and not part.format_spec:
-                    self.use(part.expression, self.message_part(part.expression), Category.LOGGED, "log message")
+                    self.use(part.expression, self.message_part(part.expression), Category.WORKS, "log message")
                 elif isinstance(part, cst.FormattedStringExpression):
                     self.formatted([part])
             return NOTHING
         if _is_repr_or_type(node, self.qual_name):
             assert isinstance(node, cst.Call)
             inner = node.args[0].value
-            self.use(inner, self.eval(inner), Category.LOGGED, "repr() or type() in a log message")
+            self.use(inner, self.eval(inner), Category.WORKS, "repr() or type() in a log message")
             return NOTHING
         return self.eval(node)
 

@@ -60,7 +60,7 @@ def _guess(path: Path) -> Shape:
     return Shape.FILE if path else Shape.UNKNOWN
 
 
-_NEVER_FIXED = (Category.FILE_OUTPUT, Category.URL_CALLED, Category.EITHER, Category.LOGGED)
+_NEVER_FIXED = (Category.FILE_OUTPUT, Category.URL_CALLED, Category.EITHER)
 
 
 def needs_fix(category: Category, shape: Shape) -> bool:

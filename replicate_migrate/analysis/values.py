@@ -53,7 +53,6 @@ class Category(str, enum.Enum):
     RETURNED = "returned"  # returned to the callers of a function (linked across files)
     PASSED = "passed"  # passed to a function of the project (linked to its parameter)
     STORED = "stored"  # stored on an attribute of a project class (linked to its readers)
-    LOGGED = "logged"  # only written into a log message: the text may differ, the program does not
     EITHER = "either"  # dual-type code: works with the str and the FileOutput alike
     URL_CALLED = "url-called"  # `.url()` called like a method: a bug in any version
 
