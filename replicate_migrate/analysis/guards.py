@@ -19,25 +19,27 @@ import libcst as cst
 from replicate_migrate.analysis import semantics as sem
 from replicate_migrate.analysis.containers import ContainerEvaluator
 from replicate_migrate.analysis.expressions import NOTHING, Env, results_of, step_all, string_value
-from replicate_migrate.analysis.values import ITEM, Category, Qual, Value, Values
+from replicate_migrate.analysis.values import ITEM, OTHER, Category, Qual, Value, Values
 
 _FILE_ATTRIBUTES = ("url", "read")
 
 
 @dataclass(frozen=True)
 class Guard:
-    """`name` is a str when the test is true (`str_if_true`) and, in the other branch, is
-    handled as a FileOutput (`.url`, `.read()`, `str(name)`)."""
+    """`name` is not a FileOutput when the test is `str_if_true`, and is handled as one
+    (`.url`, `.read()`, `str(name)`) in the other branch. `exact`: that branch sees a str
+    only (`isinstance(x, str)`), not any other object (`hasattr(x, "url")`)."""
 
     name: str
     str_if_true: bool
+    exact: bool
 
 
-def _test_of(test: cst.BaseExpression, qual: Callable[[str], str]) -> tuple[str, bool] | None:
-    """(subject name, whether the true branch sees a str) for a type test of a plain name."""
+def _test_of(test: cst.BaseExpression, qual: Callable[[str], str]) -> Guard | None:
+    """The guard a type test of a plain name makes, before its FileOutput branch is read."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         inner = _test_of(test.expression, qual)
-        return None if inner is None else (inner[0], not inner[1])
+        return None if inner is None else Guard(inner.name, not inner.str_if_true, inner.exact)
     if not isinstance(test, cst.Call) or not isinstance(test.func, cst.Name) or len(test.args) != 2:
         return None
     subject, second = test.args[0].value, test.args[1].value
@@ -47,11 +49,11 @@ def _test_of(test: cst.BaseExpression, qual: Callable[[str], str]) -> tuple[str,
     if callee == "builtins.isinstance" and isinstance(second, cst.Name):
         kind = qual(second.value)
         if kind == "builtins.str":
-            return subject.value, True
+            return Guard(subject.value, True, True)
         if kind in sem.FILE_OUTPUT_CLASSES:
-            return subject.value, False
+            return Guard(subject.value, False, False)
     if callee == "builtins.hasattr" and string_value(second) in _FILE_ATTRIBUTES:
-        return subject.value, False
+        return Guard(subject.value, False, False)
     return None
 
 
@@ -86,14 +88,13 @@ class GuardEvaluator(ContainerEvaluator):
 
     def guard_for(self, test: cst.BaseExpression, body: cst.CSTNode, orelse: cst.CSTNode | None) -> Guard | None:
         """The guard `test` makes, when its FileOutput branch handles the FileOutput."""
-        found = _test_of(test, self.qual_name)
-        if found is None:
+        guard = _test_of(test, self.qual_name)
+        if guard is None:
             return None
-        name, str_if_true = found
-        file_branch = orelse if str_if_true else body
-        if file_branch is None or not handles_file_output(file_branch, name):
+        file_branch = orelse if guard.str_if_true else body
+        if file_branch is None or not handles_file_output(file_branch, guard.name):
             return None
-        return Guard(name, str_if_true)
+        return guard
 
     def guard_test(self, test: cst.BaseExpression, guard: Guard) -> None:
         """Record the guard's own check as working with both types."""
@@ -102,15 +103,17 @@ class GuardEvaluator(ContainerEvaluator):
 
     @contextmanager
     def branch_of(self, guard: Guard | None, is_str_branch: bool) -> Iterator[None]:
-        """Walk one branch of `guard`: without the tracked value in the str branch, with
-        its FileOutput uses guarded in the other."""
+        """Walk one branch of `guard`: in the other-than-FileOutput branch without the tracked
+        value (a str only) or with it as `OTHER` (any other object); in the FileOutput branch
+        with its FileOutput uses guarded."""
         if guard is None:
             yield
             return
         values = self.lookup(guard.name)
         saved_env, saved_guarded = self.env, self.guarded
         if is_str_branch:
-            self.env = {**self.env, guard.name: (values - set(results_of(values))) or NOTHING}
+            narrowed = values - set(results_of(values)) if guard.exact else step_all(values, OTHER)
+            self.env = {**self.env, guard.name: narrowed or NOTHING}
         else:
             self.guarded = saved_guarded | set(results_of(values))
         try:

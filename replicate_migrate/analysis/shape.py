@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from replicate_migrate.analysis.models import ModelFacts, OutputKind
-from replicate_migrate.analysis.values import ITEM, WRAP, Category, Key, Path
+from replicate_migrate.analysis.values import ITEM, OTHER, WRAP, Category, Key, Path
 
 
 class Shape(enum.Enum):
@@ -17,6 +17,13 @@ class Shape(enum.Enum):
 
 def shape_of(facts: ModelFacts | None, path: Path) -> Shape:
     """The shape of the run() result at `path` under replicate 1.0."""
+    if OTHER in path:
+        # Dual-type code handles one FileOutput in the other branch: a result not known
+        # to be a container is taken to be that one file, which never reaches here.
+        at = path.index(OTHER)
+        if shape_of(facts, path[:at]) is not Shape.CONTAINER:
+            return Shape.NO_FILE
+        path = path[:at] + path[at + 1 :]
     inner = tuple(step for step in path if step != WRAP)
     shape = _unwrapped(facts, inner)
     if path and path[-1] == WRAP and shape is not Shape.NO_FILE:

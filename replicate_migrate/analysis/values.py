@@ -19,6 +19,9 @@ class Step(enum.Enum):
 
     ITEM = "[]"  # an element, or an iteration
     WRAP = "wrap"  # put into a container literal
+    # Reached only when it is not one FileOutput (the negative branch of `hasattr(x, "url")`):
+    # under 1.0 a single file never gets there, a container still does.
+    OTHER = "not-file-output"
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Key:
         return self.name == ANY_KEY
 
 
-ITEM, WRAP = Step.ITEM, Step.WRAP
+ITEM, WRAP, OTHER = Step.ITEM, Step.WRAP, Step.OTHER
 PathStep = Step | Key
 Path = tuple[PathStep, ...]
 
@@ -75,7 +78,7 @@ class Result:
 
     def step(self, step: PathStep, origin: int | None = None) -> Result:
         """The value one step further: an item, a key, or wrapped into a container."""
-        if step != WRAP and self.path and self.path[-1] == WRAP:
+        if step not in (WRAP, OTHER) and self.path and self.path[-1] == WRAP:
             return Result(self.source, self.path[:-1], None)
         if step == WRAP:
             return Result(self.source, (*self.path, WRAP), self.origin or origin)
