@@ -3,8 +3,10 @@ that stringify what they are given (csv writers, log messages).
 
 `x if isinstance(x, str) else x.url`, `x.url if hasattr(x, "url") else x` and
 `getattr(x, "url", x)` give the URL string under 0.34 and 1.0 alike. Inside the str branch
-of such a guard no FileOutput arrives under 1.0, so the tracked value is dropped there; the
-guard itself and the FileOutput uses in the other branch are recorded as `EITHER`: they work
+of `isinstance(x, str)` no FileOutput arrives under 1.0, so the tracked value is dropped
+there; the other branch of `hasattr(x, "url")` still receives lists, so there the value is
+followed one `OTHER` step on (`shape` makes it no file unless it is a container). The guard
+itself and the FileOutput uses in its FileOutput branch are recorded as `EITHER`: they work
 with both types, need no fix and do not stop an opt-out.
 """
 
@@ -78,7 +80,7 @@ def handles_file_output(branch: cst.CSTNode, name: str) -> bool:
 
 
 class GuardEvaluator(ContainerEvaluator):
-    """Evaluates guarded branches and stringifying calls; the flow walker uses `guard_for`."""
+    """Evaluates guarded branches and stringifying calls; the flow walker calls `guarded_if`."""
 
     guarded: frozenset[Value] = frozenset()  # values whose FileOutput uses are guarded
 
