@@ -15,7 +15,7 @@ HEAD = "import replicate\nout = replicate.run('a/b')\n"
 
 
 def _uses(body: str) -> set[tuple[tuple[object, ...], Category, str]]:
-    facts, _ = analyze_module(cst.parse_module(HEAD + body), "m.py", "m", frozenset())
+    facts, _ = analyze_module(cst.parse_module(HEAD + body), "m.py", "m", None)
     return {(u.result.path, u.category, u.detail) for u in facts.uses if u.result.source.kind == "call"}
 
 
