@@ -6,11 +6,11 @@ from __future__ import annotations
 import libcst as cst
 
 from replicate_migrate.analysis import semantics as sem
-from replicate_migrate.analysis.containers import ContainerEvaluator
 from replicate_migrate.analysis.expressions import (
     NOTHING,
     string_value,
 )
+from replicate_migrate.analysis.guards import GuardEvaluator
 from replicate_migrate.analysis.values import (
     WRAP,
     Category,
@@ -22,7 +22,7 @@ from replicate_migrate.analysis.values import (
 )
 
 
-class BuiltinCalls(ContainerEvaluator):
+class BuiltinCalls(GuardEvaluator):
     def eval_args(self, node: cst.Call, category: Category | None, detail: str = "") -> None:
         for arg in node.args:
             values = self.eval(arg.value)

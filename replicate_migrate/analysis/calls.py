@@ -178,6 +178,10 @@ class CallEvaluator(BuiltinCalls):
             return self.eval(node.args[0].value)
         if name == "asyncio.gather":
             return self.gather(node)
+        if name == "builtins.getattr" and (url := self.url_or_self(node)) is not None:
+            return url
+        if name in sem.LOG_CALLS or name in sem.CSV_WRITERS:
+            return self.stringified(node, name)
         if name in ("builtins.isinstance", "builtins.hasattr") and len(node.args) == 2:
             return self.type_check(node, name)
         if name in ("builtins.list", "builtins.tuple", "builtins.reversed") and node.args:

@@ -12,10 +12,9 @@ from replicate_migrate.analysis.normalise import as_list, listed_target
 class Conditionals(Binder):
     def conditional(self, node: cst.If) -> None:
         """Both branches, merged; `if not isinstance(x, list): x = [x]` makes `x` a list."""
-        self.eval(node.test)
         listed = listed_target(node)
         before = self.lookup(listed) if listed is not None else NOTHING
-        self.join(self.branch(node.body), self.otherwise(node.orelse))
+        self.guarded_if(node)  # the test, then both branches (narrowed when it is a str/FileOutput guard)
         if listed is not None:
             self.env[listed] = as_list(before)
 

@@ -23,10 +23,18 @@ _LOG_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "criti
 _REQUESTS_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 _LOGGERS = ("logging", "logging.getLogger()", "logging.Logger()", "logging.getLogger")
 
+LOG_CALLS = frozenset({f"{logger}.{m}" for logger in _LOGGERS for m in _LOG_METHODS})
 WORKS_ANYWHERE = frozenset(
     {"builtins.print", "builtins.str", "builtins.format", "builtins.bool", "builtins.id"}
-    | {f"{logger}.{m}" for logger in _LOGGERS for m in _LOG_METHODS}
+    | {"click.echo", "click.secho"}  # both call str() on what is not str or bytes
+    | LOG_CALLS
 )
+# csv writers call str() on every field that is not a number: (callee, rows nested in it).
+CSV_WRITERS = {
+    f"csv.{writer}().{method}": depth
+    for writer in ("writer", "DictWriter")
+    for method, depth in (("writerow", 1), ("writerows", 2))
+}
 
 # Callees whose first argument (or `url=`) is a URL they pass through `str()`.
 WORKS_AS_URL = frozenset(
@@ -117,6 +125,6 @@ _TRACKED_ROOTS = frozenset(
     {
         "replicate", "json", "os", "shutil", "urllib", "httpx", "aiohttp", "pathlib", "re",
         "base64", "hashlib", "webbrowser", "requests", "logging", "asyncio", "functools",
-        "concurrent",
+        "concurrent", "click", "csv",
     }
 )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from replicate_migrate.analysis.models import ModelFacts, OutputKind
-from replicate_migrate.analysis.values import ITEM, LISTED, WRAP, Category, Key, Path
+from replicate_migrate.analysis.values import ITEM, LISTED, OTHER, WRAP, Category, Key, Path
 
 
 class Shape(enum.Enum):
@@ -17,6 +17,13 @@ class Shape(enum.Enum):
 
 def shape_of(facts: ModelFacts | None, path: Path) -> Shape:
     """The shape of the run() result at `path` under replicate 1.0."""
+    if OTHER in path:
+        # Dual-type code handles one FileOutput in the other branch: a result not known
+        # to be a container is taken to be that one file, which never reaches here.
+        at = path.index(OTHER)
+        if shape_of(facts, path[:at]) is not Shape.CONTAINER:
+            return Shape.NO_FILE
+        path = path[:at] + path[at + 1 :]
     resolved = _without_listed(facts, path)
     if resolved is None:
         return Shape.UNKNOWN
@@ -84,9 +91,12 @@ def _guess(path: Path) -> Shape:
     return Shape.FILE if path else Shape.UNKNOWN
 
 
+_NEVER_FIXED = (Category.FILE_OUTPUT, Category.URL_CALLED, Category.EITHER, Category.TYPE_TEST)
+
+
 def needs_fix(category: Category, shape: Shape) -> bool:
     """Whether a use of this category breaks in 1.0 for a value of this shape."""
-    if shape is Shape.NO_FILE or category in (Category.FILE_OUTPUT, Category.URL_CALLED, Category.TYPE_TEST):
+    if shape is Shape.NO_FILE or category in _NEVER_FIXED:
         return False
     if category is Category.WORKS:
         return shape is not Shape.FILE

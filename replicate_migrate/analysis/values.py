@@ -20,6 +20,9 @@ class Step(enum.Enum):
     ITEM = "[]"  # an element, or an iteration
     WRAP = "wrap"  # put into a container literal
     LISTED = "listed"  # made a list if it is not one (`x if isinstance(x, list) else [x]`)
+    # Reached only when it is not one FileOutput (the negative branch of `hasattr(x, "url")`):
+    # under 1.0 a single file never gets there, a container still does.
+    OTHER = "not-file-output"
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Key:
         return self.name == ANY_KEY
 
 
-ITEM, WRAP, LISTED = Step.ITEM, Step.WRAP, Step.LISTED
+ITEM, WRAP, LISTED, OTHER = Step.ITEM, Step.WRAP, Step.LISTED, Step.OTHER
 PathStep = Step | Key
 Path = tuple[PathStep, ...]
 
@@ -55,6 +58,7 @@ class Category(str, enum.Enum):
     RETURNED = "returned"  # returned to the callers of a function (linked across files)
     PASSED = "passed"  # passed to a function of the project (linked to its parameter)
     STORED = "stored"  # stored on an attribute of a project class (linked to its readers)
+    EITHER = "either"  # dual-type code: works with the str and the FileOutput alike
     URL_CALLED = "url-called"  # `.url()` called like a method: a bug in any version
 
 
@@ -76,7 +80,7 @@ class Result:
 
     def step(self, step: PathStep, origin: int | None = None) -> Result:
         """The value one step further: an item, a key, or wrapped into a container."""
-        if step != WRAP and self.path and self.path[-1] == WRAP:
+        if step not in (WRAP, OTHER) and self.path and self.path[-1] == WRAP:
             return Result(self.source, self.path[:-1], None)
         if step == WRAP:
             return Result(self.source, (*self.path, WRAP), self.origin or origin)

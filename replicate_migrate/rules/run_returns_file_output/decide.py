@@ -53,6 +53,7 @@ class _Facts:
     file_output_uses: tuple[Reach, ...]
     url_called: bool
     materialised: bool = False  # the whole output is made a list (`list(out)`)
+    dual: tuple[Reach, ...] = ()  # works with both types: no fix, but `.url` upstream skips its FileOutput branch
 
 
 def decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy) -> Decision:
@@ -78,23 +79,32 @@ def _decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: St
     if facts.url_called:
         return Decision(call, Action.REVIEW, _URL_CALLED)
     if not facts.bad:
-        why = "already uses the FileOutput API" if facts.file_output_uses else "every use works with FileOutput"
-        return Decision(call, Action.UNCHANGED, why)
+        return Decision(call, Action.UNCHANGED, _why_unchanged(facts))
     return _choose(call, model, facts, strategy)
 
 
+def _why_unchanged(facts: _Facts) -> str:
+    if facts.file_output_uses:
+        return "already uses the FileOutput API"
+    if facts.dual:
+        return "already handles both a str and a FileOutput"
+    return "every use works with FileOutput"
+
+
 def _gather(reaches: list[Reach], model: ModelFacts | None) -> _Facts:
-    bad, v1 = [], []
+    bad, v1, dual = [], [], []
     url_called = False
     for reach in reaches:
         shape = shape_of(model, reach.result.path)
         category = reach.use.category
         url_called = url_called or category is Category.URL_CALLED
-        if is_file_output_use(category, shape):
+        if category is Category.EITHER:
+            dual.append(reach)
+        elif is_file_output_use(category, shape):
             v1.append(reach)
         elif needs_fix(category, shape):
             bad.append(reach)
-    return _Facts(tuple(bad), tuple(v1), url_called, is_materialised(reaches))
+    return _Facts(tuple(bad), tuple(v1), url_called, is_materialised(reaches), tuple(dual))
 
 
 def _choose(call: CallSite, model: ModelFacts | None, facts: _Facts, strategy: Strategy) -> Decision:
@@ -179,7 +189,7 @@ def _is_iterator(call: CallSite, model: ModelFacts | None) -> bool:
 def _url_plan(call: CallSite, model: ModelFacts | None, facts: _Facts) -> tuple[tuple[int, EditKind], ...] | None:
     """Where `.url` makes every use that needs a str get exactly the 0.34 string."""
     # Every node named here (origins, direct uses, entries) is in the call's own module.
-    v1_origins = {r.result.origin for r in facts.file_output_uses}
+    v1_origins = {r.result.origin for r in (*facts.file_output_uses, *facts.dual)}
     # `.url` at a return or a store would hand a str to the code that reads the FileOutput too.
     v1_entries = {r.entry.node for r in facts.file_output_uses if r.linked and r.entry is not None}
     edits: set[tuple[int, EditKind]] = set()
