@@ -11,6 +11,7 @@ import libcst as cst
 from replicate_migrate.analysis.classes import ClassEvaluator
 from replicate_migrate.analysis.expressions import NOTHING, Env, results_of, step_all
 from replicate_migrate.analysis.methods import dotted_name
+from replicate_migrate.analysis.refs import Ref, RefReader
 from replicate_migrate.analysis.values import (
     ITEM,
     OPAQUE,
@@ -32,13 +33,13 @@ def merge(a: Env, b: Env) -> Env:
     return out
 
 
-class Binder(ClassEvaluator):
-    consts: dict[str, str]
+class Binder(ClassEvaluator, RefReader):
+    consts: dict[str, Ref]
     # Names bound here are read where the walk does not follow them: `global`/`nonlocal`
     # names of the function walked, every name of the class body walked (`owner`).
     declared: frozenset[str]
     owner: str
-    outside: tuple[Env, dict[str, str]]  # the scope around the class body walked
+    outside: tuple[Env, dict[str, Ref]]  # the scope around the class body walked
 
     def augmented(self, node: cst.AugAssign) -> None:
         right = self.eval(node.value)
@@ -110,8 +111,9 @@ class Binder(ClassEvaluator):
             self.env[target.value] = values
             if not local:
                 self.export(target, values, source)
-            if isinstance(source, cst.SimpleString) and isinstance(source.evaluated_value, str):
-                self.consts[target.value] = source.evaluated_value
+            ref = self.ref_of(source) if isinstance(source, cst.BaseExpression) else None
+            if ref is not None:
+                self.consts[target.value] = ref
             else:
                 self.consts.pop(target.value, None)
         elif isinstance(target, (cst.Tuple, cst.List)):

@@ -15,12 +15,8 @@ import libcst as cst
 from replicate_migrate.analysis.binding import Binder, merge
 from replicate_migrate.analysis.expressions import NOTHING, Env
 from replicate_migrate.analysis.methods import dotted_name
-from replicate_migrate.analysis.values import (
-    Category,
-    Function,
-    Result,
-    Source,
-)
+from replicate_migrate.analysis.refs import Ref
+from replicate_migrate.analysis.values import Category, Function, Result, Source
 
 
 @dataclass
@@ -28,7 +24,7 @@ class Deferred:
     node: cst.FunctionDef
     qualname: str
     env: Env
-    consts: dict[str, str]
+    consts: dict[str, Ref]
     owner: str  # class qualname for methods
     top: cst.CSTNode | None  # the module-level statement it is in
 
@@ -279,8 +275,8 @@ class FlowWalker(Binder):
             typed = self.annotated(param) - NOTHING  # `client: replicate.Client`
             self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))}) | typed
             default = param.default
-            if isinstance(default, cst.SimpleString) and isinstance(default.evaluated_value, str):
-                self.consts[name] = default.evaluated_value
+            if default is not None and (ref := self.ref_of(default)) is not None:
+                self.consts[name] = ref
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 self.env[star.name.value] = NOTHING

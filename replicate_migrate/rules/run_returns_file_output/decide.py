@@ -52,11 +52,26 @@ def decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Str
     decision = _decide(call, model, links, strategy)
     kind = model.kind.value if model is not None else "unknown"
     source = model.source if model is not None else _unknown_source(call)
+    if call.ref_note != "literal" and (model is not None or call.refs):
+        source += f", ref: {call.ref_note}"
+    if call.ref_assumed:  # what the environment names is not known: say which model was assumed
+        decision = replace(decision, message=f"{decision.message}; {_ASSUMED}")
     return replace(decision, kind=kind, kind_source=source)
 
 
+_ASSUMED = "assumed the environment variable's default model (the environment may name another)"
+
+
 def _unknown_source(call: CallSite) -> str:
+    if len(call.refs) > 1:
+        return "unknown: its models are not all known or differ in kind"
     return "unknown: not in the catalog" if call.ref else f"unknown: {call.ref_note}"
+
+
+def _may_be_version(call: CallSite) -> bool:
+    """Whether a ref the call may name has a version (or the ref is not known)."""
+    parts = [split_ref(ref) for ref in call.refs or ([call.ref] if call.ref else [])]
+    return not parts or any(part is None or part[1] is not None for part in parts)
 
 
 def _decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy) -> Decision:
@@ -90,7 +105,9 @@ def _gather(reaches: list[Reach], model: ModelFacts | None) -> _Facts:
 
 
 def _choose(call: CallSite, model: ModelFacts | None, facts: _Facts, strategy: Strategy) -> Decision:
-    certain = model is not None and model.has_files
+    # An environment default may not be the model that runs: only code that already reads
+    # the FileOutput says it is; otherwise the opt-out, right for str and FileOutput alike.
+    certain = model is not None and model.has_files and (not call.ref_assumed or bool(facts.file_output_uses))
     plan = _url_plan(call, model, facts) if certain else None
     iterator = _is_iterator(call, model)
     reasons = _reasons(facts.bad)
@@ -112,9 +129,8 @@ def _choose(call: CallSite, model: ModelFacts | None, facts: _Facts, strategy: S
 
 def _may_stream_files(call: CallSite, model: ModelFacts | None) -> bool:
     """A version ref of an unknown model: 1.0 may stream its files, ignoring the opt-out."""
-    ref = split_ref(call.ref) if call.ref else None
     unknown = model is None or model.kind is OutputKind.UNKNOWN
-    return unknown and (ref is None or ref[1] is not None) and call.node >= 0
+    return unknown and _may_be_version(call) and call.node >= 0
 
 
 def _opt_out_and_str(call: CallSite, model: ModelFacts | None, facts: _Facts, reasons: str) -> Decision:
@@ -145,15 +161,14 @@ def _opt_out_message(call: CallSite, model: ModelFacts | None, facts: _Facts, re
     hidden = all(r.use.category is Category.ESCAPES for r in facts.bad)
     why = "its consumers cannot all be seen" if hidden else "the result is used as a str"
     message = f"added use_file_output=False: {why} ({reasons}; {kind})"
-    ref = split_ref(call.ref) if call.ref else None
-    if (ref is None or ref[1] is not None) and (model is None or model.kind is OutputKind.UNKNOWN):
+    if _may_be_version(call) and (model is None or model.kind is OutputKind.UNKNOWN):
         message += "; if this model streams files through an iterator, 1.0 ignores the opt-out"
     return message
 
 
 def _is_iterator(call: CallSite, model: ModelFacts | None) -> bool:
-    ref = split_ref(call.ref) if call.ref else None
-    is_version = ref is not None and ref[1] is not None
+    refs = [split_ref(ref) for ref in call.refs or ([call.ref] if call.ref else [])]
+    is_version = any(ref is not None and ref[1] is not None for ref in refs)
     return is_version and model is not None and model.kind is OutputKind.FILE_ITERATOR
 
 

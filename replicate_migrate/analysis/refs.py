@@ -1,0 +1,260 @@
+"""Model refs held in constants: the strings a `run()` ref may be, and where they came from.
+
+Followed: literals, constants (module, function, parameter defaults), `os.getenv` and
+`os.environ.get` defaults (the environment may name another model: `assumed`), f-strings
+and `+` of constants, literal dicts of refs (`MODELS[key]`, `MODELS.get(key)`), and
+`self.x` / `cls.x` / `Class.x` set once in the class (a class attribute, or in `__init__`,
+from a parameter's default). Facts only: which kind those refs have is the catalog's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import libcst as cst
+
+from replicate_migrate.analysis.methods import dotted_name
+
+__all__ = ["Ref", "RefReader", "class_ref", "resolve_ref"]
+
+_ENV_READERS = frozenset({"os.getenv", "os.environ.get"})
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The strings an expression may hold, when every one of them is a constant."""
+
+    values: tuple[str, ...]  # one, or every value of a literal dict
+    note: str  # where it came from: "literal", "constant MODEL", ...
+    assumed: bool = False  # an environment variable's default: the environment may differ
+    keys: tuple[str, ...] = ()  # a literal dict: the key of each of `values`
+
+    @property
+    def is_table(self) -> bool:
+        return bool(self.keys)
+
+    @property
+    def single(self) -> str | None:
+        return self.values[0] if len(self.values) == 1 and not self.keys else None
+
+
+Qualify = Callable[[cst.BaseExpression], str]
+Member = Callable[[cst.Attribute], "Ref | None"]
+
+
+def resolve_ref(node: cst.BaseExpression, consts: Mapping[str, Ref], qualify: Qualify,
+                member: Member | None = None) -> Ref | None:
+    """The constant strings `node` may hold, or None when one of them is not a constant."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return Ref((value,), "literal") if isinstance(value, str) else None
+    if isinstance(node, cst.Name):
+        found = consts.get(node.value)
+        if found is None or found.note == "literal":
+            return None if found is None else replace(found, note=f"constant {node.value}")
+        return replace(found, note=f"{found.note} (via {node.value})")
+    again = lambda n: resolve_ref(n, consts, qualify, member)
+    if isinstance(node, cst.FormattedString):
+        return _joined(node.parts, again, "an f-string of constants")
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _joined((node.left, node.right), again, "a concatenation of constants")
+    if isinstance(node, cst.Dict):
+        return _table(node, again)
+    if isinstance(node, cst.Subscript):
+        return _subscript(node, again)
+    if isinstance(node, cst.Call):
+        return _call(node, again, qualify)
+    if isinstance(node, cst.Attribute) and member is not None:
+        return member(node)
+    return None
+
+
+def _joined(parts: Sequence[cst.CSTNode], again: Callable[[cst.BaseExpression], Ref | None], note: str) -> Ref | None:
+    text, assumed = "", False
+    for part in parts:
+        if isinstance(part, cst.FormattedStringText):
+            text += part.value
+            continue
+        if isinstance(part, cst.FormattedStringExpression):
+            if part.conversion is not None or part.format_spec is not None:
+                return None
+            part = part.expression
+        found = again(part) if isinstance(part, cst.BaseExpression) else None
+        if found is None or found.single is None:
+            return None
+        text, assumed = text + found.single, assumed or found.assumed
+    return Ref((text,), note, assumed)
+
+
+def _table(node: cst.Dict, again: Callable[[cst.BaseExpression], Ref | None]) -> Ref | None:
+    keys, values, assumed = [], [], False
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
+            return None
+        key, found = element.key.evaluated_value, again(element.value)
+        if not isinstance(key, str) or found is None or found.single is None:
+            return None
+        keys.append(key)
+        values.append(found.single)
+        assumed = assumed or found.assumed
+    return Ref(tuple(values), "a literal dict", assumed, tuple(keys)) if keys else None
+
+
+def _entry(table: Ref, name: str, key: cst.BaseExpression, get: bool = False) -> Ref | None:
+    if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+        if key.evaluated_value not in table.keys:
+            return None
+        value = table.values[table.keys.index(key.evaluated_value)]
+        return Ref((value,), f"{name}.get({key.value})" if get else f"{name}[{key.value}]", table.assumed)
+    return Ref(tuple(sorted(set(table.values))), f"any entry of {name}", table.assumed)
+
+
+def _subscript(node: cst.Subscript, again: Callable[[cst.BaseExpression], Ref | None]) -> Ref | None:
+    table = again(node.value)
+    index = node.slice[0].slice if len(node.slice) == 1 else None
+    if table is None or not table.is_table or not isinstance(index, cst.Index):
+        return None
+    return _entry(table, dotted_name(node.value) or "a dict", index.value)
+
+
+def _call(node: cst.Call, again: Callable[[cst.BaseExpression], Ref | None], qualify: Qualify) -> Ref | None:
+    if qualify(node.func) in _ENV_READERS:
+        return _env_default(node, again, qualify)
+    args = node.args
+    if not isinstance(node.func, cst.Attribute) or node.func.attr.value != "get" or not 1 <= len(args) <= 2:
+        return None
+    table = again(node.func.value)
+    if any(a.keyword is not None or a.star for a in args) or table is None or not table.is_table:
+        return None
+    name = dotted_name(node.func.value) or "a dict"
+    found = _entry(table, name, args[0].value, get=True)
+    if found is None or len(args) == 1:
+        return found
+    default = again(args[1].value)
+    if default is None or default.single is None:
+        return None
+    values = tuple(sorted({*found.values, default.single}))
+    return Ref(values, f"{found.note} or the default", found.assumed or default.assumed)
+
+
+def _env_default(node: cst.Call, again: Callable[[cst.BaseExpression], Ref | None], qualify: Qualify) -> Ref | None:
+    """`os.getenv("MODEL", "owner/name")`: the default, assumed (the environment may differ)."""
+    positional = [a.value for a in node.args if a.keyword is None and not a.star]
+    keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+    default = positional[1] if len(positional) == 2 else keywords.get("default")
+    found = again(default) if default is not None and positional else None
+    if found is None or found.single is None:
+        return None
+    variable = positional[0]
+    shown = variable.value if isinstance(variable, cst.SimpleString) else "..."
+    return Ref(found.values, f"the default of {qualify(node.func)}({shown})", True)
+
+
+def class_ref(cls: cst.ClassDef, attr: str, again: Callable[[cst.BaseExpression], Ref | None]) -> Ref | None:
+    """`self.attr` / `cls.attr` / `Class.attr` when the class sets it once: a class
+    attribute, or `self.attr = ...` in `__init__` (a parameter's default, or a constant)."""
+    stores = _stores(cls, attr)
+    attributes = _class_attributes(cls, attr)
+    if len(stores) + len(attributes) != 1:
+        return None
+    if attributes:
+        found = again(attributes[0])
+        return None if found is None else replace(found, note=f"class attribute {cls.name.value}.{attr}")
+    method, value = stores[0]
+    if method is None or method.name.value != "__init__":
+        return None
+    defaults = {p.name.value: p.default for p in (*method.params.params, *method.params.kwonly_params)}
+    if isinstance(value, cst.Name) and value.value in defaults:
+        default = defaults[value.value]
+        found = again(default) if default is not None else None
+        where = f"the default of {cls.name.value}.__init__ parameter {value.value}"
+    else:
+        found, where = again(value), f"{cls.name.value}.__init__"
+    return None if found is None else replace(found, note=f"self.{attr} set in {where}")
+
+
+def _class_attributes(cls: cst.ClassDef, attr: str) -> list[cst.BaseExpression]:
+    out: list[cst.BaseExpression] = []
+    for statement in cls.body.body:
+        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign):
+                names = [t.target for t in small.targets]
+                out += [small.value for n in names if isinstance(n, cst.Name) and n.value == attr]
+            elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value:
+                out += [small.value] if small.target.value == attr else []
+    return out
+
+
+def _stores(cls: cst.ClassDef, attr: str) -> list[tuple[cst.FunctionDef | None, cst.BaseExpression]]:
+    """Every `x.attr = value` in the class (any target spelled `<name>.attr`), with its method."""
+    finder = _StoreFinder(attr)
+    cls.visit(finder)
+    return finder.found
+
+
+class _StoreFinder(cst.CSTVisitor):
+    def __init__(self, attr: str) -> None:
+        self.attr = attr
+        self.method: list[cst.FunctionDef] = []
+        self.found: list[tuple[cst.FunctionDef | None, cst.BaseExpression]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.method.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.method.pop()
+
+    def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target(element.value, None)
+        elif isinstance(target, cst.Attribute) and target.attr.value == self.attr:
+            where = self.method[-1] if len(self.method) == 1 else None
+            # Only a plain `x.attr = value` has a value to follow; anything else counts twice.
+            self.found += [(where, value)] if value is not None else [(None, target), (None, target)]
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._target(target.target, node.value if len(node.targets) == 1 else None)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target, None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._target(node.target, None)
+
+
+class RefReader:
+    """The statement walker's view of refs: its constants, imports and the classes it is in."""
+
+    consts: dict[str, Ref]
+
+    def lookup_qual(self, name: str) -> str:
+        """The qualified name `name` is bound to by an import, or ""."""
+        return ""
+
+    def class_of(self, name: str) -> cst.ClassDef | None:
+        """The class `name` is (`Class`) or whose instance it is (`self`, `cls`), if known."""
+        return None
+
+    def ref_of(self, node: cst.BaseExpression) -> Ref | None:
+        return resolve_ref(node, self.consts, self.qualify, self.member_ref)
+
+    def qualify(self, node: cst.BaseExpression) -> str:
+        """`os.getenv` for `os.getenv`, `getenv` (from os) or `o.getenv` (import os as o)."""
+        head, _, rest = dotted_name(node).partition(".")
+        found = self.lookup_qual(head) if head else ""
+        return f"{found}.{rest}" if found and rest else found
+
+    def member_ref(self, node: cst.Attribute) -> Ref | None:
+        if not isinstance(node.value, cst.Name):
+            return None
+        cls = self.class_of(node.value.value)
+        if cls is None:
+            return None
+        return class_ref(cls, node.attr.value, lambda n: resolve_ref(n, self.consts, self.qualify))
+
