@@ -55,11 +55,9 @@ def decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Str
     if call.ref_note != "literal" and (model is not None or call.refs):
         source += f", ref: {call.ref_note}"
     if call.ref_assumed:  # what the environment names is not known: say which model was assumed
-        decision = replace(decision, message=f"{decision.message}; {_ASSUMED}")
+        assumed = f"assumed the environment variable's default model, {call.ref or ' or '.join(call.refs)}"
+        decision = replace(decision, message=f"{decision.message}; {assumed} (the environment may name another)")
     return replace(decision, kind=kind, kind_source=source)
-
-
-_ASSUMED = "assumed the environment variable's default model (the environment may name another)"
 
 
 def _unknown_source(call: CallSite) -> str:
