@@ -111,11 +111,7 @@ class Binder(ClassEvaluator, RefReader):
             self.env[target.value] = values
             if not local:
                 self.export(target, values, source)
-            ref = self.ref_of(source) if isinstance(source, cst.BaseExpression) else None
-            if ref is not None:
-                self.consts[target.value] = ref
-            else:
-                self.consts.pop(target.value, None)
+            self.set_const(target.value, source)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 if isinstance(element, cst.StarredElement):

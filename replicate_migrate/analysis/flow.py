@@ -274,9 +274,7 @@ class FlowWalker(Binder):
                 continue
             typed = self.annotated(param) - NOTHING  # `client: replicate.Client`
             self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))}) | typed
-            default = param.default
-            if default is not None and (ref := self.ref_of(default)) is not None:
-                self.consts[name] = ref
+            self.set_const(name, param.default, fresh=True)
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 self.env[star.name.value] = NOTHING

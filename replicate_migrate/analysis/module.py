@@ -86,7 +86,7 @@ class _CallWalker(FlowWalker):
         if arg is None:
             return "no model ref"
         found = self.ref_of(arg.value)
-        if found is None or found.is_table:
+        if found is None or found.is_table or not found.values:
             return f"model ref {dotted_name(arg.value) or 'expression'} is not a constant"
         return found
 

@@ -29,6 +29,7 @@ class Ref:
     note: str  # where it came from: "literal", "constant MODEL", ...
     assumed: bool = False  # an environment variable's default: the environment may differ
     keys: tuple[str, ...] = ()  # a literal dict: the key of each of `values`
+    where: str = ""  # the scope of the name it is bound to
 
     @property
     def is_table(self) -> bool:
@@ -51,16 +52,23 @@ def resolve_ref(node: cst.BaseExpression, consts: Mapping[str, Ref], qualify: Qu
         return Ref((value,), "literal") if isinstance(value, str) else None
     if isinstance(node, cst.Name):
         found = consts.get(node.value)
-        if found is None or found.note == "literal":
-            return None if found is None else replace(found, note=f"constant {node.value}")
+        if found is None or not found.values:
+            return None
+        if found.note == "literal":
+            return replace(found, note=f"constant {node.value}")
         return replace(found, note=f"{found.note} (via {node.value})")
-    again = lambda n: resolve_ref(n, consts, qualify, member)
+
+    def again(inner: cst.BaseExpression) -> Ref | None:
+        return resolve_ref(inner, consts, qualify, member)
+
     if isinstance(node, cst.FormattedString):
         return _joined(node.parts, again, "an f-string of constants")
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
         return _joined((node.left, node.right), again, "a concatenation of constants")
     if isinstance(node, cst.Dict):
         return _table(node, again)
+    if isinstance(node, cst.IfExp):
+        return _either(again(node.body), again(node.orelse), "either branch of a conditional")
     if isinstance(node, cst.Subscript):
         return _subscript(node, again)
     if isinstance(node, cst.Call):
@@ -85,6 +93,25 @@ def _joined(parts: Sequence[cst.CSTNode], again: Callable[[cst.BaseExpression], 
             return None
         text, assumed = text + found.single, assumed or found.assumed
     return Ref((text,), note, assumed)
+
+
+def _either(one: Ref | None, other: Ref | None, note: str) -> Ref | None:
+    """Both refs' values, when neither is a dict (a dict is followed only when it is one)."""
+    if one is None or other is None or one.is_table or other.is_table or not one.values or not other.values:
+        return None
+    if one.values == other.values:
+        return replace(other, assumed=one.assumed or other.assumed)
+    return Ref(tuple(sorted({*one.values, *other.values})), note, one.assumed or other.assumed)
+
+
+def _rebound(old: Ref | None, new: Ref | None, where: str) -> Ref:
+    """A name bound again in its scope (a branch, a loop, a later line) may hold either value."""
+    if new is None:
+        return Ref((), "not a constant", where=where)
+    if old is None or (old.values, old.keys) == (new.values, new.keys):
+        return replace(new, where=where)
+    either = _either(old, new, "one of several constants")
+    return replace(either or Ref((), "not a constant"), where=where)
 
 
 def _table(node: cst.Dict, again: Callable[[cst.BaseExpression], Ref | None]) -> Ref | None:
@@ -232,6 +259,16 @@ class RefReader:
     """The statement walker's view of refs: its constants, imports and the classes it is in."""
 
     consts: dict[str, Ref]
+    scope: str
+    owner: str
+
+    def set_const(self, name: str, source: cst.CSTNode | None, fresh: bool = False) -> None:
+        """Bind `name` to the refs `source` holds; bound again in the same scope, to every
+        value it may hold (or to "not a constant"). `fresh`: a parameter, new in its scope."""
+        where = f"{self.scope}|{self.owner}"
+        ref = self.ref_of(source) if isinstance(source, cst.BaseExpression) else None
+        old = None if fresh else self.consts.get(name)
+        self.consts[name] = _rebound(old if old is not None and old.where == where else None, ref, where)
 
     def lookup_qual(self, name: str) -> str:
         """The qualified name `name` is bound to by an import, or ""."""
