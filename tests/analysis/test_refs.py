@@ -47,19 +47,17 @@ def test_constants_are_followed(source: str, expected: tuple[str, ...]) -> None:
     assert (found, assumed) == (expected, False)
 
 
+INIT = 'class G:\n    def __init__(self, model="a/b"):\n        self.model = model\n'
+GO = "    def go(self):\n        replicate.run(self.model)\n"
 CLASSES = [
-    ('class G:\n    def __init__(self, model="a/b"):\n        self.model = model\n'
-     "    def go(self):\n        replicate.run(self.model)\n", ("a/b",)),
+    (INIT + GO, ("a/b",)),
     ('class G:\n    MODEL = "a/b"\n    def go(self):\n        replicate.run(self.MODEL)\n', ("a/b",)),
     ('class G:\n    MODEL = "a/b"\n    @classmethod\n    def go(cls):\n        replicate.run(cls.MODEL)\n', ("a/b",)),
     ('class G:\n    MODEL = "a/b"\ndef go():\n    replicate.run(G.MODEL)\n', ("a/b",)),
     # Assigned anywhere else in the class: not known.
-    ('class G:\n    def __init__(self, model="a/b"):\n        self.model = model\n'
-     "    def use(self, m):\n        self.model = m\n    def go(self):\n        replicate.run(self.model)\n", ()),
-    ('class G:\n    model = "a/c"\n    def __init__(self, model="a/b"):\n        self.model = model\n'
-     "    def go(self):\n        replicate.run(self.model)\n", ()),
-    ('class G:\n    def setup(self, model="a/b"):\n        self.model = model\n'
-     "    def go(self):\n        replicate.run(self.model)\n", ()),
+    (INIT + "    def use(self, m):\n        self.model = m\n" + GO, ()),
+    (INIT.replace("class G:\n", 'class G:\n    model = "a/c"\n') + GO, ()),
+    (INIT.replace("__init__", "setup") + GO, ()),
 ]
 
 
