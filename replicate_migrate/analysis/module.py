@@ -12,7 +12,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from replicate_migrate.analysis.flow import FlowWalker
 from replicate_migrate.analysis.methods import dotted_name, module_exports, module_instances
 from replicate_migrate.analysis.recorder import Recorder
-from replicate_migrate.analysis.refs import Ref
+from replicate_migrate.analysis.refs import Ref, sets_attribute
 from replicate_migrate.analysis.values import CallSite, Class, Instance, ModuleFacts, Qual
 from replicate_migrate.project.resolver import Resolver
 
@@ -99,6 +99,15 @@ class _CallWalker(FlowWalker):
         found = self.lookup(name)
         owners = [v.qualname for v in found if isinstance(v, (Instance, Class))]
         return self.class_nodes.get(owners[0]) if len(found) == 1 and owners else None
+
+    def is_overridden(self, cls: cst.ClassDef, attr: str) -> bool:
+        # Subclasses in other modules are not seen; a base is matched by its last name.
+        name = cls.name.value
+        return any(
+            sets_attribute(other, attr)
+            for other in self.class_nodes.values()
+            if any(dotted_name(base.value).rpartition(".")[2] == name for base in other.bases)
+        )
 
     def classdef(self, node: cst.ClassDef) -> None:
         self.class_nodes[f"{self.owner or self.scope or self.rec.module_name}.{node.name.value}"] = node

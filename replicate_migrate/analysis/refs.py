@@ -16,7 +16,7 @@ import libcst as cst
 
 from replicate_migrate.analysis.methods import dotted_name
 
-__all__ = ["Ref", "RefReader", "class_ref", "resolve_ref"]
+__all__ = ["Ref", "RefReader", "class_ref", "resolve_ref", "sets_attribute"]
 
 _ENV_READERS = frozenset({"os.getenv", "os.environ.get"})
 
@@ -73,6 +73,8 @@ def resolve_ref(node: cst.BaseExpression, consts: Mapping[str, Ref], qualify: Qu
         return _subscript(node, again)
     if isinstance(node, cst.Call):
         return _call(node, again, qualify)
+    if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+        return _env_or(node, again, qualify)
     if isinstance(node, cst.Attribute) and member is not None:
         return member(node)
     return None
@@ -178,6 +180,25 @@ def _env_default(node: cst.Call, again: Callable[[cst.BaseExpression], Ref | Non
     return Ref(found.values, f"the default of {qualify(node.func)}({shown})", True)
 
 
+def _env_or(node: cst.BooleanOperation, again: Callable[[cst.BaseExpression], Ref | None],
+             qualify: Qualify) -> Ref | None:
+    """`os.getenv("MODEL") or "owner/name"`: the default, assumed, as for `getenv`'s own."""
+    left, right = node.left, again(node.right)
+    if right is None or right.single is None:
+        return None
+    if isinstance(left, cst.Call) and qualify(left.func) in _ENV_READERS and len(left.args) == 1:
+        return Ref(right.values, f"the default of {qualify(left.func)}(...) or ...", True)
+    found = again(left)
+    if found is None or not found.assumed:
+        return None  # `a or b` of constants: `a` unless it is empty, not worth following
+    return _either(found, right, found.note)
+
+
+def sets_attribute(cls: cst.ClassDef, attr: str) -> bool:
+    """Whether the class body or one of its methods binds `attr` (`x.attr = ...`)."""
+    return bool(_stores(cls, attr) or _class_attributes(cls, attr))
+
+
 def class_ref(cls: cst.ClassDef, attr: str, again: Callable[[cst.BaseExpression], Ref | None]) -> Ref | None:
     """`self.attr` / `cls.attr` / `Class.attr` when the class sets it once: a class
     attribute, or `self.attr = ...` in `__init__` (a parameter's default, or a constant)."""
@@ -270,6 +291,10 @@ class RefReader:
         old = None if fresh else self.consts.get(name)
         self.consts[name] = _rebound(old if old is not None and old.where == where else None, ref, where)
 
+    def is_overridden(self, cls: cst.ClassDef, attr: str) -> bool:
+        """Whether a subclass of `cls` may set `attr` (then `self.attr` may be its value)."""
+        return True
+
     def lookup_qual(self, name: str) -> str:
         """The qualified name `name` is bound to by an import, or ""."""
         return ""
@@ -291,7 +316,7 @@ class RefReader:
         if not isinstance(node.value, cst.Name):
             return None
         cls = self.class_of(node.value.value)
-        if cls is None:
+        if cls is None or self.is_overridden(cls, node.attr.value):
             return None
         return class_ref(cls, node.attr.value, lambda n: resolve_ref(n, self.consts, self.qualify))
 

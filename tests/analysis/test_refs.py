@@ -20,6 +20,8 @@ def refs(source: str) -> list[tuple[tuple[str, ...], bool, str]]:
         ('M = os.getenv("M", "a/b")\nreplicate.run(M)\n', ("a/b",)),
         ('replicate.run(os.environ.get("M", default="a/b"))\n', ("a/b",)),
         ('from os import getenv as ge\nreplicate.run(ge("M", "a/b"))\n', ("a/b",)),
+        ('D = "a/b"\nreplicate.run(os.getenv("M") or D)\n', ("a/b",)),
+        ('replicate.run(os.environ.get("M", "a/b") or "a/c")\n', ("a/b", "a/c")),
         ('def f():\n    m = os.getenv("M", "a/b")\n    replicate.run(m)\n', ("a/b",)),
     ],
 )
@@ -58,6 +60,8 @@ CLASSES = [
     (INIT + "    def use(self, m):\n        self.model = m\n" + GO, ()),
     (INIT.replace("class G:\n", 'class G:\n    model = "a/c"\n') + GO, ()),
     (INIT.replace("__init__", "setup") + GO, ()),
+    ('class G:\n    def __init__(self):\n        self.model = "a/b"\n' + GO, ("a/b",)),
+    (INIT + GO + 'class H(G):\n    model = "a/c"\n', ()),  # a subclass sets it: either
 ]
 
 
@@ -72,6 +76,8 @@ def test_attributes_set_once_in_the_class_are_followed(source: str, expected: tu
     [
         'replicate.run(os.environ["M"])\n',
         'replicate.run(os.getenv("M"))\n',
+        'replicate.run(os.getenv("M") or os.getenv("N"))\n',
+        'def f(model=None):\n    replicate.run(model or "a/b")\n',
         'M = "a/b"\nM = input()\nM = "a/b"\nreplicate.run(M)\n',  # once not a constant, not again
         'M = "a/b"\ndef f(M):\n    replicate.run(M)\n',  # a parameter shadows the constant
         'def getenv(name, default):\n    return name\nreplicate.run(getenv("M", "a/b"))\n',
