@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from replicate_migrate.analysis.class_refs import sets_attribute
 from replicate_migrate.analysis.flow import FlowWalker
 from replicate_migrate.analysis.methods import dotted_name, module_exports, module_instances
 from replicate_migrate.analysis.recorder import Recorder
-from replicate_migrate.analysis.refs import Ref, sets_attribute
+from replicate_migrate.analysis.refs import Ref
 from replicate_migrate.analysis.values import CallSite, Class, Instance, ModuleFacts, Qual
 from replicate_migrate.project.resolver import Resolver
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
+from replicate_migrate.analysis.class_refs import class_value
 from replicate_migrate.analysis.methods import dotted_name
 
-__all__ = ["Ref", "RefReader", "class_ref", "resolve_ref", "sets_attribute"]
+__all__ = ["Ref", "RefReader", "resolve_ref"]
 
 _ENV_READERS = frozenset({"os.getenv", "os.environ.get"})
 
@@ -194,88 +195,6 @@ def _env_or(node: cst.BooleanOperation, again: Callable[[cst.BaseExpression], Re
     return _either(found, right, found.note)
 
 
-def sets_attribute(cls: cst.ClassDef, attr: str) -> bool:
-    """Whether the class body or one of its methods binds `attr` (`x.attr = ...`)."""
-    return bool(_stores(cls, attr) or _class_attributes(cls, attr))
-
-
-def class_ref(cls: cst.ClassDef, attr: str, again: Callable[[cst.BaseExpression], Ref | None]) -> Ref | None:
-    """`self.attr` / `cls.attr` / `Class.attr` when the class sets it once: a class
-    attribute, or `self.attr = ...` in `__init__` (a parameter's default, or a constant)."""
-    stores = _stores(cls, attr)
-    attributes = _class_attributes(cls, attr)
-    if len(stores) + len(attributes) != 1:
-        return None
-    if attributes:
-        found = again(attributes[0])
-        return None if found is None else replace(found, note=f"class attribute {cls.name.value}.{attr}")
-    method, value = stores[0]
-    if method is None or method.name.value != "__init__":
-        return None
-    defaults = {p.name.value: p.default for p in (*method.params.params, *method.params.kwonly_params)}
-    if isinstance(value, cst.Name) and value.value in defaults:
-        default = defaults[value.value]
-        found = again(default) if default is not None else None
-        where = f"the default of {cls.name.value}.__init__ parameter {value.value}"
-    else:
-        found, where = again(value), f"{cls.name.value}.__init__"
-    return None if found is None else replace(found, note=f"self.{attr} set in {where}")
-
-
-def _class_attributes(cls: cst.ClassDef, attr: str) -> list[cst.BaseExpression]:
-    out: list[cst.BaseExpression] = []
-    for statement in cls.body.body:
-        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
-            if isinstance(small, cst.Assign):
-                names = [t.target for t in small.targets]
-                out += [small.value for n in names if isinstance(n, cst.Name) and n.value == attr]
-            elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value:
-                out += [small.value] if small.target.value == attr else []
-    return out
-
-
-def _stores(cls: cst.ClassDef, attr: str) -> list[tuple[cst.FunctionDef | None, cst.BaseExpression]]:
-    """Every `x.attr = value` in the class (any target spelled `<name>.attr`), with its method."""
-    finder = _StoreFinder(attr)
-    cls.visit(finder)
-    return finder.found
-
-
-class _StoreFinder(cst.CSTVisitor):
-    def __init__(self, attr: str) -> None:
-        self.attr = attr
-        self.method: list[cst.FunctionDef] = []
-        self.found: list[tuple[cst.FunctionDef | None, cst.BaseExpression]] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.method.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.method.pop()
-
-    def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._target(element.value, None)
-        elif isinstance(target, cst.Attribute) and target.attr.value == self.attr:
-            where = self.method[-1] if len(self.method) == 1 else None
-            # Only a plain `x.attr = value` has a value to follow; anything else counts twice.
-            self.found += [(where, value)] if value is not None else [(None, target), (None, target)]
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._target(target.target, node.value if len(node.targets) == 1 else None)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._target(node.target, node.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target, None)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._target(node.target, None)
-
-
 class RefReader:
     """The statement walker's view of refs: its constants, imports and the classes it is in."""
 
@@ -318,5 +237,7 @@ class RefReader:
         cls = self.class_of(node.value.value)
         if cls is None or self.is_overridden(cls, node.attr.value):
             return None
-        return class_ref(cls, node.attr.value, lambda n: resolve_ref(n, self.consts, self.qualify))
+        found = class_value(cls, node.attr.value)
+        ref = resolve_ref(found[0], self.consts, self.qualify) if found is not None else None
+        return None if found is None or ref is None else replace(ref, note=found[1])
 

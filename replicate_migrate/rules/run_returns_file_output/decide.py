@@ -54,10 +54,23 @@ def decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Str
     source = model.source if model is not None else _unknown_source(call)
     if call.ref_note != "literal" and (model is not None or call.refs):
         source += f", ref: {call.ref_note}"
-    if call.ref_assumed:  # what the environment names is not known: say which model was assumed
-        assumed = f"assumed the environment variable's default model, {call.ref or ' or '.join(call.refs)}"
-        decision = replace(decision, message=f"{decision.message}; {assumed} (the environment may name another)")
+    if call.ref_assumed:
+        decision = _environment_default(decision, call, model, links, strategy)
     return replace(decision, kind=kind, kind_source=source)
+
+
+def _environment_default(
+    decision: Decision, call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy
+) -> Decision:
+    """The environment may name another model than the default: a file default is kept
+    only when nothing changes for it; else the call is decided as for an unknown model."""
+    default = call.ref or " or ".join(call.refs)
+    if model is not None and model.has_files and decision.action is not Action.UNCHANGED:
+        decision = _decide(call, None, links, strategy)
+        note = f"decided as for an unknown model: the environment variable may name another than {default}"
+    else:
+        note = f"assumed the environment variable's default model, {default} (the environment may name another)"
+    return replace(decision, message=f"{decision.message}; {note}")
 
 
 def _unknown_source(call: CallSite) -> str:
@@ -103,9 +116,7 @@ def _gather(reaches: list[Reach], model: ModelFacts | None) -> _Facts:
 
 
 def _choose(call: CallSite, model: ModelFacts | None, facts: _Facts, strategy: Strategy) -> Decision:
-    # An environment default may not be the model that runs: only code that already reads
-    # the FileOutput says it is; otherwise the opt-out, right for str and FileOutput alike.
-    certain = model is not None and model.has_files and (not call.ref_assumed or bool(facts.file_output_uses))
+    certain = model is not None and model.has_files
     plan = _url_plan(call, model, facts) if certain else None
     iterator = _is_iterator(call, model)
     reasons = _reasons(facts.bad)
