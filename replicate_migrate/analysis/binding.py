@@ -48,6 +48,7 @@ class Binder(ClassEvaluator, RefReader):
         self.use(node.target, left, Category.NEEDS_STR, "+=")
         if isinstance(node.target, cst.Name):
             self.env[node.target.value] = left | step_all(right, ITEM) | {OPAQUE}
+            self.set_const(node.target.value, None)  # `MODEL += ":v1"`: not the constant any more
 
     def returned(self, value: cst.BaseExpression) -> None:
         values = self.eval(value)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-__all__ = ["class_value", "sets_attribute"]
+__all__ = ["class_value", "mutated_names", "sets_attribute"]
 
 
 def sets_attribute(cls: cst.ClassDef, attr: str) -> bool:
@@ -89,3 +89,42 @@ class _StoreFinder(cst.CSTVisitor):
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._target(node.target, None)
+
+
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"})
+
+
+def mutated_names(module: cst.Module) -> frozenset[str]:
+    """Names the module stores items into (`d[k] = v`, `del d[k]`, `d |= ...`) or calls a
+    mutating dict method on (`d.update(...)`): their literal value may not last."""
+    finder = _MutationFinder()
+    module.visit(finder)
+    return frozenset(finder.names)
+
+
+class _MutationFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._store(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._store(node.target)
+        if isinstance(node.target, cst.Name):
+            self.names.add(node.target.value)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._store(node.target)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in _MUTATORS:
+            self.names.add(func.value.value)
+
+    def _store(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._store(element.value)
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self.names.add(target.value.value)

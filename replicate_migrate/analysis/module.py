@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from replicate_migrate.analysis.class_refs import sets_attribute
+from replicate_migrate.analysis.class_refs import mutated_names, sets_attribute
 from replicate_migrate.analysis.flow import FlowWalker
 from replicate_migrate.analysis.methods import dotted_name, module_exports, module_instances
 from replicate_migrate.analysis.recorder import Recorder
@@ -69,6 +69,7 @@ class _CallWalker(FlowWalker):
         super().__init__(rec, resolver)
         self.pending: list[_FoundCall] = []
         self.class_nodes: dict[str, cst.ClassDef] = {}
+        self.mutated: frozenset[str] | None = None
         self.on_call_site = self.record_call
 
     def record_call(self, node: cst.Call, method: str, via: str, ref_arg: cst.Arg | None) -> str:
@@ -109,6 +110,15 @@ class _CallWalker(FlowWalker):
             for other in self.class_nodes.values()
             if any(dotted_name(base.value).rpartition(".")[2] == name for base in other.bases)
         )
+
+    def walk_module(self, module: cst.Module) -> None:
+        self.module, self.mutated = module, None
+        super().walk_module(module)
+
+    def is_mutated(self, name: str) -> bool:
+        if self.mutated is None:  # only modules with a literal dict of refs pay for the scan
+            self.mutated = mutated_names(self.module)
+        return name in self.mutated
 
     def classdef(self, node: cst.ClassDef) -> None:
         self.class_nodes[f"{self.owner or self.scope or self.rec.module_name}.{node.name.value}"] = node

@@ -207,8 +207,14 @@ class RefReader:
         value it may hold (or to "not a constant"). `fresh`: a parameter, new in its scope."""
         where = f"{self.scope}|{self.owner}"
         ref = self.ref_of(source) if isinstance(source, cst.BaseExpression) else None
+        if ref is not None and ref.is_table and self.is_mutated(name):
+            ref = None  # `MODELS[key] = other` somewhere: its entries are not known
         old = None if fresh else self.consts.get(name)
         self.consts[name] = _rebound(old if old is not None and old.where == where else None, ref, where)
+
+    def is_mutated(self, name: str) -> bool:
+        """Whether the module stores into `name[...]` or calls a mutating method on it."""
+        return True
 
     def is_overridden(self, cls: cst.ClassDef, attr: str) -> bool:
         """Whether a subclass of `cls` may set `attr` (then `self.attr` may be its value)."""

@@ -84,6 +84,9 @@ def test_attributes_set_once_in_the_class_are_followed(source: str, expected: tu
         'O = "a"\nreplicate.run(f"{O!r}/b")\n',
         'T = {"x": "a/b", **other}\nreplicate.run(T["x"])\n',
         'T = {"x": "a/b"}\nreplicate.run(T["z"])\n',
+        'T = {"x": "a/b"}\ndef add(k, m):\n    T[k] = m\ndef go(k):\n    replicate.run(T[k])\n',
+        'T = {"x": "a/b"}\nT.update(other)\nreplicate.run(T["x"])\n',
+        'M = "a/b"\nM += ":v1"\nreplicate.run(M)\n',
     ],
 )
 def test_not_constants(source: str) -> None:
