@@ -11,6 +11,7 @@ import libcst as cst
 from replicate_migrate.analysis.classes import ClassEvaluator
 from replicate_migrate.analysis.expressions import NOTHING, Env, results_of, step_all
 from replicate_migrate.analysis.methods import dotted_name
+from replicate_migrate.analysis.refs import Ref, RefReader
 from replicate_migrate.analysis.values import (
     ITEM,
     OPAQUE,
@@ -32,13 +33,13 @@ def merge(a: Env, b: Env) -> Env:
     return out
 
 
-class Binder(ClassEvaluator):
-    consts: dict[str, str]
+class Binder(ClassEvaluator, RefReader):
+    consts: dict[str, Ref]
     # Names bound here are read where the walk does not follow them: `global`/`nonlocal`
     # names of the function walked, every name of the class body walked (`owner`).
     declared: frozenset[str]
     owner: str
-    outside: tuple[Env, dict[str, str]]  # the scope around the class body walked
+    outside: tuple[Env, dict[str, Ref]]  # the scope around the class body walked
 
     def augmented(self, node: cst.AugAssign) -> None:
         right = self.eval(node.value)
@@ -47,6 +48,7 @@ class Binder(ClassEvaluator):
         self.use(node.target, left, Category.NEEDS_STR, "+=")
         if isinstance(node.target, cst.Name):
             self.env[node.target.value] = left | step_all(right, ITEM) | {OPAQUE}
+            self.set_const(node.target.value, None)  # `MODEL += ":v1"`: not the constant any more
 
     def returned(self, value: cst.BaseExpression) -> None:
         values = self.eval(value)
@@ -110,10 +112,7 @@ class Binder(ClassEvaluator):
             self.env[target.value] = values
             if not local:
                 self.export(target, values, source)
-            if isinstance(source, cst.SimpleString) and isinstance(source.evaluated_value, str):
-                self.consts[target.value] = source.evaluated_value
-            else:
-                self.consts.pop(target.value, None)
+            self.set_const(target.value, source)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 if isinstance(element, cst.StarredElement):

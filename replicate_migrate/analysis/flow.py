@@ -16,12 +16,8 @@ from replicate_migrate.analysis.binding import merge
 from replicate_migrate.analysis.conditionals import Conditionals
 from replicate_migrate.analysis.expressions import NOTHING, Env
 from replicate_migrate.analysis.methods import dotted_name
-from replicate_migrate.analysis.values import (
-    Category,
-    Function,
-    Result,
-    Source,
-)
+from replicate_migrate.analysis.refs import Ref
+from replicate_migrate.analysis.values import Category, Function, Result, Source
 
 
 @dataclass
@@ -29,7 +25,7 @@ class Deferred:
     node: cst.FunctionDef
     qualname: str
     env: Env
-    consts: dict[str, str]
+    consts: dict[str, Ref]
     owner: str  # class qualname for methods
     top: cst.CSTNode | None  # the module-level statement it is in
 
@@ -278,9 +274,7 @@ class FlowWalker(Conditionals):
                 continue
             typed = self.annotated(param) - NOTHING  # `client: replicate.Client`
             self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))}) | typed
-            default = param.default
-            if isinstance(default, cst.SimpleString) and isinstance(default.evaluated_value, str):
-                self.consts[name] = default.evaluated_value
+            self.set_const(name, param.default, fresh=True)
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 self.env[star.name.value] = NOTHING

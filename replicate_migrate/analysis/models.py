@@ -10,11 +10,11 @@ from __future__ import annotations
 import copy
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ModelFacts", "OutputKind", "as_cog_version_schema", "kind_from_schema", "split_ref"]
+__all__ = ["ModelFacts", "OutputKind", "as_cog_version_schema", "kind_from_schema", "model_of", "split_ref"]
 
 
 class OutputKind(str, enum.Enum):
@@ -68,6 +68,20 @@ def split_ref(ref: str) -> tuple[str, str | None] | None:
     if match is None:
         return None
     return match.group("model"), match.group("version")
+
+
+def model_of(refs: Sequence[str], models: Mapping[str, ModelFacts]) -> ModelFacts | None:
+    """The facts of a call that may name any of `refs`: theirs when every one is known and
+    of the same kind (a file iterator: none named by version); else None (unknown)."""
+    found = [models.get(ref) for ref in refs]
+    first = found[0] if found else None
+    if first is None or any(f is None or (f.kind, f.file_keys, f.list_keys) !=
+                            (first.kind, first.file_keys, first.list_keys) for f in found):
+        return None
+    versions = {(split_ref(ref) or ("", "?"))[1] is not None for ref in refs}
+    if len(refs) > 1 and first.kind is OutputKind.FILE_ITERATOR and True in versions:
+        return None
+    return first
 
 
 _Kind = tuple[OutputKind, frozenset[str], frozenset[str]]

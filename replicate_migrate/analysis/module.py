@@ -9,10 +9,12 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from replicate_migrate.analysis.class_refs import mutated_names, sets_attribute
 from replicate_migrate.analysis.flow import FlowWalker
 from replicate_migrate.analysis.methods import dotted_name, module_exports, module_instances
 from replicate_migrate.analysis.recorder import Recorder
-from replicate_migrate.analysis.values import CallSite, ModuleFacts
+from replicate_migrate.analysis.refs import Ref
+from replicate_migrate.analysis.values import CallSite, Class, Instance, ModuleFacts, Qual
 from replicate_migrate.project.resolver import Resolver
 
 # A comment ending a call's first or last line, read as ruff reads noqa comments: bare, it
@@ -56,8 +58,7 @@ class _FoundCall:
     method: str
     via: str
     ref_arg: cst.Arg | None
-    ref: str | None
-    ref_note: str
+    ref: Ref | None | str  # the refs it may be, or why it is not a constant
     scope: str
     top: cst.CSTNode | None
     statement: cst.CSTNode | None
@@ -67,7 +68,8 @@ class _CallWalker(FlowWalker):
     def __init__(self, rec: Recorder, resolver: Resolver | None) -> None:
         super().__init__(rec, resolver)
         self.pending: list[_FoundCall] = []
-        self.dict_consts: dict[str, dict[str, str]] = {}
+        self.class_nodes: dict[str, cst.ClassDef] = {}
+        self.mutated: frozenset[str] | None = None
         self.on_call_site = self.record_call
 
     def record_call(self, node: cst.Call, method: str, via: str, ref_arg: cst.Arg | None) -> str:
@@ -75,50 +77,52 @@ class _CallWalker(FlowWalker):
         for index, seen in enumerate(self.pending):
             if seen.node is node:
                 return f"{self.rec.module_name}#{index}"
-        ref, note = self.resolve_ref(ref_arg)
+        ref = self.resolve_ref(ref_arg)
         self.pending.append(
-            _FoundCall(node, method, via, ref_arg, ref, note, self.scope, self.rec.top, self.rec.statement)
+            _FoundCall(node, method, via, ref_arg, ref, self.scope, self.rec.top, self.rec.statement)
         )
         return f"{self.rec.module_name}#{len(self.pending) - 1}"
 
-    def resolve_ref(self, arg: cst.Arg | None) -> tuple[str | None, str]:
-        """A literal ref, or one held in a simple constant (module, default, dict)."""
+    def resolve_ref(self, arg: cst.Arg | None) -> Ref | None | str:
+        """The constant refs the call's first argument may hold, or why it holds none."""
         if arg is None:
-            return None, "no model ref"
-        node = arg.value
-        if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str):
-            return node.evaluated_value, "literal"
-        if isinstance(node, cst.Name) and node.value in self.consts:
-            return self.consts[node.value], f"constant {node.value}"
-        if isinstance(node, cst.Subscript):
-            return self.resolve_dict_ref(node)
-        return None, f"model ref {dotted_name(node) or 'expression'} is not a constant"
+            return "no model ref"
+        found = self.ref_of(arg.value)
+        if found is None or found.is_table or not found.values:
+            return f"model ref {dotted_name(arg.value) or 'expression'} is not a constant"
+        return found
 
-    def resolve_dict_ref(self, node: cst.Subscript) -> tuple[str | None, str]:
-        name = dotted_name(node.value)
-        table = self.dict_consts.get(name)
-        index = node.slice[0].slice if len(node.slice) == 1 else None
-        if table is not None and isinstance(index, cst.Index):
-            key = index.value
-            if isinstance(key, cst.SimpleString) and key.evaluated_value in table:
-                return table[str(key.evaluated_value)], f"constant {name}[{key.value}]"
-        return None, f"model ref {name or 'expression'}[...] is not a constant"
+    def lookup_qual(self, name: str) -> str:
+        found = self.lookup(name)
+        quals = [value.name for value in found if isinstance(value, Qual)]
+        return quals[0] if len(found) == 1 and quals else ""
 
-    def small(self, node: cst.BaseSmallStatement) -> None:
-        if isinstance(node, cst.Assign) and not (self.scope or self.owner) and len(node.targets) == 1:
-            self.remember_table(node.targets[0].target, node.value)
-        super().small(node)
+    def class_of(self, name: str) -> cst.ClassDef | None:
+        found = self.lookup(name)
+        owners = [v.qualname for v in found if isinstance(v, (Instance, Class))]
+        return self.class_nodes.get(owners[0]) if len(found) == 1 and owners else None
 
-    def remember_table(self, target: cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> None:
-        if not isinstance(target, cst.Name) or not isinstance(value, cst.Dict):
-            return
-        table: dict[str, str] = {}
-        for element in value.elements:
-            if isinstance(element, cst.DictElement):
-                key, item = element.key, element.value
-                if isinstance(key, cst.SimpleString) and isinstance(item, cst.SimpleString):
-                    table[str(key.evaluated_value)] = str(item.evaluated_value)
-        self.dict_consts[target.value] = table
+    def is_overridden(self, cls: cst.ClassDef, attr: str) -> bool:
+        # Subclasses in other modules are not seen; a base is matched by its last name.
+        name = cls.name.value
+        return any(
+            sets_attribute(other, attr)
+            for other in self.class_nodes.values()
+            if any(dotted_name(base.value).rpartition(".")[2] == name for base in other.bases)
+        )
+
+    def walk_module(self, module: cst.Module) -> None:
+        self.module, self.mutated = module, None
+        super().walk_module(module)
+
+    def is_mutated(self, name: str) -> bool:
+        if self.mutated is None:  # only modules with a literal dict of refs pay for the scan
+            self.mutated = mutated_names(self.module)
+        return name in self.mutated
+
+    def classdef(self, node: cst.ClassDef) -> None:
+        self.class_nodes[f"{self.owner or self.scope or self.rec.module_name}.{node.name.value}"] = node
+        super().classdef(node)
 
 
 def analyze_module(
@@ -185,13 +189,16 @@ def _call_sites(
                 line=first,
                 column=where.start.column + 1,
                 method=job.method,
-                ref=job.ref,
-                ref_note=job.ref_note,
+                ref=job.ref.single if isinstance(job.ref, Ref) else None,
+                ref_note=job.ref.note if isinstance(job.ref, Ref) else job.ref or "no model ref",
                 scope=job.scope,
                 has_use_file_output="use_file_output" in keywords
                 or len(positional) > 2 + offset,
                 suppressed=suppressed,
                 via=job.via,
+                refs=job.ref.values if isinstance(job.ref, Ref) else (),
+                ref_assumed=isinstance(job.ref, Ref) and job.ref.assumed,
             )
         )
     return tuple(sites)
+

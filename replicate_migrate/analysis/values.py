@@ -183,6 +183,8 @@ class CallSite:
     has_use_file_output: bool
     suppressed: frozenset[str]  # rule ids a suppression comment (noqa, replicate-migrate: ignore) names
     via: str = ""  # "to_thread", "partial", "executor" when run is passed as a callable
+    refs: tuple[str, ...] = ()  # every ref it may be (one; or each value of a dict of refs)
+    ref_assumed: bool = False  # the default of an environment variable: it may name another
 
 
 @dataclass(frozen=True)

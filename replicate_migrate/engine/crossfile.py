@@ -13,7 +13,7 @@ from pathlib import Path
 
 from replicate_migrate.analysis.catalog import catalog_lookup
 from replicate_migrate.analysis.link import Links
-from replicate_migrate.analysis.models import ModelFacts
+from replicate_migrate.analysis.models import ModelFacts, model_of
 from replicate_migrate.analysis.values import Category, ModuleFacts, Source
 from replicate_migrate.engine.importers import ImportIndex
 from replicate_migrate.engine.job import Job
@@ -206,7 +206,7 @@ class Demand:
 
 
 def models_of(facts: list[ModuleFacts], options: Options) -> tuple[dict[str, ModelFacts], tuple[str, ...]]:
-    refs = {call.ref for module in facts for call in module.calls if call.ref}
+    refs = {ref for module in facts for call in module.calls for ref in (call.refs or [call.ref]) if ref}
     models: dict[str, ModelFacts] = {}
     for ref in refs:
         found = catalog_lookup(ref)
@@ -241,6 +241,6 @@ def decisions_of(
     for module in facts:
         for call in module.calls:
             if call.method in ("run", "async_run"):
-                model = models.get(call.ref) if call.ref else None
+                model = model_of(call.refs or ([call.ref] if call.ref else []), models)
                 out[module.path].append(decide(call, model, links, options.strategy))
     return out

@@ -61,11 +61,37 @@ def decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Str
     decision = _decide(call, model, links, strategy)
     kind = model.kind.value if model is not None else "unknown"
     source = model.source if model is not None else _unknown_source(call)
+    if call.ref_note != "literal" and (model is not None or call.refs):
+        source += f", ref: {call.ref_note}"
+    if call.ref_assumed:
+        decision = _environment_default(decision, call, model, links, strategy)
     return replace(decision, kind=kind, kind_source=source)
 
 
+def _environment_default(
+    decision: Decision, call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy
+) -> Decision:
+    """The environment may name another model than the default: a file default is kept
+    only when nothing changes for it; else the call is decided as for an unknown model."""
+    default = call.ref or " or ".join(call.refs)
+    if model is not None and model.has_files and decision.action is not Action.UNCHANGED:
+        decision = _decide(call, None, links, strategy)
+        note = f"decided as for an unknown model: the environment variable may name another than {default}"
+    else:
+        note = f"assumed the environment variable's default model, {default} (the environment may name another)"
+    return replace(decision, message=f"{decision.message}; {note}")
+
+
 def _unknown_source(call: CallSite) -> str:
+    if len(call.refs) > 1:
+        return "unknown: its models are not all known or differ in kind"
     return "unknown: not in the catalog" if call.ref else f"unknown: {call.ref_note}"
+
+
+def _may_be_version(call: CallSite) -> bool:
+    """Whether a ref the call may name has a version (or the ref is not known)."""
+    parts = [split_ref(ref) for ref in call.refs or ([call.ref] if call.ref else [])]
+    return not parts or any(part is None or part[1] is not None for part in parts)
 
 
 def _decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy) -> Decision:
@@ -130,9 +156,8 @@ def _choose(call: CallSite, model: ModelFacts | None, facts: _Facts, strategy: S
 
 def _may_stream_files(call: CallSite, model: ModelFacts | None) -> bool:
     """A version ref of an unknown model: 1.0 may stream its files, ignoring the opt-out."""
-    ref = split_ref(call.ref) if call.ref else None
     unknown = model is None or model.kind is OutputKind.UNKNOWN
-    return unknown and (ref is None or ref[1] is not None) and call.node >= 0
+    return unknown and _may_be_version(call) and call.node >= 0
 
 
 def _opt_out_and_str(call: CallSite, model: ModelFacts | None, facts: _Facts, reasons: str) -> Decision:
@@ -171,15 +196,14 @@ def _opt_out_message(call: CallSite, model: ModelFacts | None, facts: _Facts, re
     hidden = all(r.use.category is Category.ESCAPES for r in facts.bad)
     why = "its consumers cannot all be seen" if hidden else "the result is used as a str"
     message = f"added use_file_output=False: {why} ({reasons}; {kind})"
-    ref = split_ref(call.ref) if call.ref else None
-    if (ref is None or ref[1] is not None) and (model is None or model.kind is OutputKind.UNKNOWN):
+    if _may_be_version(call) and (model is None or model.kind is OutputKind.UNKNOWN):
         message += "; if this model streams files through an iterator, 1.0 ignores the opt-out"
     return message
 
 
 def _is_version_ref(call: CallSite) -> bool:
-    ref = split_ref(call.ref) if call.ref else None
-    return ref is not None and ref[1] is not None
+    refs = [split_ref(ref) for ref in call.refs or ([call.ref] if call.ref else [])]
+    return any(ref is not None and ref[1] is not None for ref in refs)
 
 
 def _is_iterator(call: CallSite, model: ModelFacts | None) -> bool:
