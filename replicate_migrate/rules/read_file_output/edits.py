@@ -1,0 +1,82 @@
+"""The CST a replaced download becomes: `u.read()`, the FileOutput itself, or a
+`with open(path, "wb") as file: file.write(u.read())` block."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from replicate_migrate.rules.base import Edit
+
+_ATOMIC = (cst.Name, cst.Attribute, cst.Subscript, cst.Call)
+
+
+def read_call(url: cst.BaseExpression) -> cst.Call:
+    """`url.read()`, parenthesised when `url` binds looser than attribute access."""
+    if isinstance(url, _ATOMIC):
+        bare = url.with_changes(lpar=[], rpar=[])
+        return cst.Call(func=cst.Attribute(value=bare, attr=cst.Name("read")), lpar=url.lpar, rpar=url.rpar)
+    if not url.lpar:
+        url = url.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.Call(func=cst.Attribute(value=url, attr=cst.Name("read")))
+
+
+def to_read(url: cst.BaseExpression) -> Edit:
+    """Replace an expression (the body of a response) with `url.read()`."""
+
+    def edit(node: cst.CSTNode) -> cst.CSTNode:
+        if not isinstance(node, cst.BaseExpression):
+            return node
+        return read_call(url).with_changes(lpar=node.lpar, rpar=node.rpar)
+
+    return edit
+
+
+def to_value(url: cst.BaseExpression) -> Edit:
+    """Replace an expression (a response's chunks) with the FileOutput itself."""
+
+    def edit(node: cst.CSTNode) -> cst.CSTNode:
+        return url if isinstance(node, cst.BaseExpression) else node
+
+    return edit
+
+
+def to_write_block(url: cst.BaseExpression, name: str) -> Edit:
+    """`urlretrieve(u, path)` -> `with open(path, "wb") as name: name.write(u.read())`."""
+
+    def edit(node: cst.CSTNode) -> cst.CSTNode:
+        if not isinstance(node, cst.SimpleStatementLine):
+            return node
+        expr = node.body[0]
+        assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
+        path = expr.value.args[1].value
+        write = cst.Expr(
+            cst.Call(func=cst.Attribute(cst.Name(name), cst.Name("write")), args=[cst.Arg(read_call(url))])
+        )
+        opened = cst.Call(cst.Name("open"), args=[
+            cst.Arg(path, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+            cst.Arg(cst.SimpleString('"wb"')),
+        ])
+        item = cst.WithItem(opened, asname=cst.AsName(cst.Name(name)))
+        block = cst.IndentedBlock([cst.SimpleStatementLine([write])], header=node.trailing_whitespace)
+        return cst.With([item], block, leading_lines=node.leading_lines)
+
+    return edit
+
+
+def free_name(scope: Sequence[cst.CSTNode], base: str = "file") -> str:
+    """`base`, or `base_1`, `base_2`... when the name already occurs in `scope`."""
+    taken: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            taken.add(node.value)
+
+    for node in scope:
+        node.visit(_Names())
+    name, n = base, 0
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    return name

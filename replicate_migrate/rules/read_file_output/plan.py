@@ -1,0 +1,202 @@
+"""RM004's plan for a module: each download of a certain FileOutput's URL, replaced by a
+read of the FileOutput, or left (with the reason) where the response itself is used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from replicate_migrate.analysis.link import Links, Reach
+from replicate_migrate.analysis.models import ModelFacts, OutputKind, split_ref
+from replicate_migrate.analysis.shape import Shape, shape_of
+from replicate_migrate.analysis.values import Source
+from replicate_migrate.results import Action, Finding
+from replicate_migrate.rules.base import SUPPRESSED, Edit, ModuleContext, NodeEdit, RuleOutput
+from replicate_migrate.rules.read_file_output import ID
+from replicate_migrate.rules.read_file_output.edits import (
+    free_name,
+    to_read,
+    to_value,
+    to_write_block,
+)
+from replicate_migrate.rules.read_file_output.matchers import (
+    BODY,
+    URLOPEN,
+    Download,
+    find_download,
+    parents,
+)
+from replicate_migrate.rules.read_file_output.response import enclosing_scope, response_uses
+from replicate_migrate.rules.run_returns_file_output import ID as RM001
+from replicate_migrate.rules.run_returns_file_output.decide import Decision
+
+_KINDS = frozenset({OutputKind.FILE, OutputKind.FILE_LIST, OutputKind.FILE_ITERATOR})
+_READ = "replaced by FileOutput.read()"
+_RESPONSE = "the response's status or headers are used"
+
+
+@dataclass
+class _Out:
+    edits: list[NodeEdit] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    replaced: set[int] = field(default_factory=set)  # RM001's `.url` nodes a read makes moot
+    withdrawn: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+def plan_module(ctx: ModuleContext) -> RuleOutput:
+    """The edits and findings RM004 makes in one module."""
+    out = _Out()
+    links = Links([ctx.facts])
+    for decision in ctx.decisions:
+        model = _certain(decision)
+        if model is not None:
+            _plan_call(ctx, decision, model, links.reach(Source("call", decision.call.id)), out)
+    return RuleOutput(tuple(out.edits), tuple(out.findings), tuple(sorted(out.replaced)), tuple(out.withdrawn))
+
+
+def _certain(decision: Decision) -> ModelFacts | None:
+    """The model's facts when 1.0 certainly returns FileOutput here (RM001's reading)."""
+    call = decision.call
+    if decision.kind is None or decision.action is Action.OPTED_OUT or call.has_use_file_output:
+        return None
+    kind = OutputKind(decision.kind) if decision.kind in {k.value for k in OutputKind} else None
+    if kind not in _KINDS or call.method not in ("run", "async_run"):
+        return None
+    ref = split_ref(call.ref) if call.ref else None
+    if kind is OutputKind.FILE_ITERATOR and (ref is None or ref[1] is not None):
+        return None  # a version ref streams the files through an iterator
+    return ModelFacts(kind, decision.kind_source or "")
+
+
+def _plan_call(ctx: ModuleContext, decision: Decision, model: ModelFacts, reaches: list[Reach], out: _Out) -> None:
+    """Replace each download of this call's result; RM001's finding goes when no `.url` is left."""
+    call = decision.call
+    found = [d for d in (_download(ctx, model, r) for r in reaches) if d is not None]
+    if not found:
+        return
+    if ID in call.suppressed:
+        out.findings.append(Finding(ctx.path, call.line, call.column, ID, Action.UNCHANGED, SUPPRESSED,
+                                    suppressed=True))
+        return
+    url_nodes = {node for node, _ in decision.edits}
+    replaced: set[int] = set()
+    for reach, download in found:
+        origin = reach.result.origin
+        if origin in url_nodes and _shares_origin(reach, reaches, found):
+            done, message = False, "left the download: the URL string is also used where .url is added before it"
+        else:
+            done, message = _replace(ctx, reach, download, out)
+        if done:
+            replaced |= {reach.use.node} | ({origin} if origin is not None else set())
+        action = Action.REWRITTEN if done else Action.REVIEW if _RESPONSE in message else Action.UNCHANGED
+        out.findings.append(Finding(ctx.path, call.line, call.column, ID, action, message,
+                                    decision.kind, decision.kind_source))
+    out.replaced |= replaced & url_nodes
+    if url_nodes and url_nodes <= replaced:
+        out.withdrawn.append((RM001, call.line, call.column))
+
+
+def _shares_origin(reach: Reach, reaches: list[Reach], found: list[tuple[Reach, Download]]) -> bool:
+    mine = {id(r) for r, _ in found}
+    return any(r.result.origin == reach.result.origin and id(r) not in mine for r in reaches)
+
+
+def _download(ctx: ModuleContext, model: ModelFacts, reach: Reach) -> tuple[Reach, Download] | None:
+    use = reach.use
+    if reach.linked or reach.module != ctx.facts.module_name or not use.pure:
+        return None
+    if shape_of(model, reach.result.path) is not Shape.FILE:
+        return None
+    node, statement = ctx.rec.nodes[use.node], ctx.rec.statements[use.node]
+    if not isinstance(node, cst.BaseExpression) or statement is None:
+        return None
+    callee = use.detail.removeprefix("passed to ").removesuffix("()")
+    download = find_download(callee, node, statement)
+    return (reach, download) if download is not None else None
+
+
+def _number(ctx: ModuleContext, node: cst.CSTNode, like: int) -> int:
+    """The Recorder's id for `node`, which lies in the statement of node `like`."""
+    rec = ctx.rec
+    rec.top, rec.statement = rec.tops[like], rec.statements[like]
+    return rec.node_id(node)
+
+
+def _replace(ctx: ModuleContext, reach: Reach, download: Download, out: _Out) -> tuple[bool, str]:
+    """Add the edits replacing `download`; the finding's message (why not, when not)."""
+    use = reach.use
+    top = ctx.rec.tops[use.node]
+    if download.response:
+        message = _replace_response(ctx, reach, download, out)
+        return " replaced by " in message, message
+    if download.idiom == "urlretrieve()":
+        scope = enclosing_scope(top, download.node) if top is not None else None
+        name = free_name([scope] if scope is not None else _visible_tops(ctx))
+        out.edits.append(NodeEdit(_number(ctx, download.node, use.node), to_write_block(download.url, name)))
+        return True, f"urlretrieve() {_READ}"
+    out.edits.append(NodeEdit(_number(ctx, download.node, use.node), to_read(download.url)))
+    return True, f"{download.idiom} {_READ}"
+
+
+def _visible_tops(ctx: ModuleContext) -> list[cst.CSTNode]:
+    seen: dict[int, cst.CSTNode] = {}
+    for top in ctx.rec.tops:
+        if top is not None:
+            seen.setdefault(id(top), top)
+    return list(seen.values())
+
+
+def _replace_response(ctx: ModuleContext, reach: Reach, download: Download, out: _Out) -> str:
+    """`r = get(u)` ... `r.content`: `u.read()` at each body, the assignment removed."""
+    use, statement = reach.use, download.statement
+    top = ctx.rec.tops[use.node]
+    assert statement is not None and top is not None
+    scope = enclosing_scope(top, statement)
+    if scope is None:
+        return "the response of a module-level download may be used where the tool does not look; left as is"
+    uses = response_uses([scope], download.response, statement, BODY[download.callee])
+    if uses.facts:
+        facts = ", ".join(f"{download.response}{fact}" for fact in sorted(set(uses.facts)))
+        return f"left the download: {_RESPONSE} ({facts}); FileOutput has no counterpart"
+    if uses.others or not (uses.bodies or uses.chunks):
+        return f"left the download: the response {download.response} has other uses"
+    block = _block_of(scope, statement)
+    if block is None:
+        return f"left the download: {download.response} = ... cannot be removed here"
+    out.edits.append(NodeEdit(_number(ctx, block, use.node), _without(statement, block)))
+    for read in uses.bodies:
+        out.edits.append(NodeEdit(_number(ctx, read, use.node), to_read(download.url)))
+    for chunks in uses.chunks:
+        out.edits.append(NodeEdit(_number(ctx, chunks, use.node), to_value(download.url)))
+    if uses.chunks:
+        return f"{download.callee}().iter_content() loop replaced by iterating the FileOutput"
+    body = "read()" if download.callee == URLOPEN else "content"
+    return f"{download.callee}().{body} {_READ}"
+
+
+def _block_of(scope: cst.CSTNode, statement: cst.CSTNode) -> cst.IndentedBlock | None:
+    block = parents(scope).get(id(statement))
+    if isinstance(block, cst.IndentedBlock) and len(block.body) > 1:
+        return block
+    return None
+
+
+_WITH_LINES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+
+
+def _without(statement: cst.CSTNode, block: cst.IndentedBlock) -> Edit:
+    """Remove `statement` from `block`; comments above it stay, above the next statement."""
+    index = next(i for i, s in enumerate(block.body) if s is statement)
+
+    def edit(node: cst.CSTNode) -> cst.CSTNode:
+        if not isinstance(node, cst.IndentedBlock):
+            return node
+        body = list(node.body)
+        removed = body.pop(index)
+        after = body[index] if index < len(body) else None
+        if isinstance(removed, cst.SimpleStatementLine) and isinstance(after, _WITH_LINES):
+            body[index] = after.with_changes(leading_lines=[*removed.leading_lines, *after.leading_lines])
+        return node.with_changes(body=body)
+
+    return edit
