@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 
 from replicate_migrate.rules.base import Edit
 
 _ATOMIC = (cst.Name, cst.Attribute, cst.Subscript, cst.Call)
+_WITH_LINES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+# What a statement of a block becomes: none, itself changed, or several.
+Statements = Callable[[cst.BaseStatement], list[cst.BaseStatement]]
 
 
 def read_call(url: cst.BaseExpression) -> cst.Call:
@@ -42,12 +45,11 @@ def to_value(url: cst.BaseExpression) -> Edit:
     return edit
 
 
-def to_write_block(url: cst.BaseExpression, name: str) -> Edit:
+def write_block(url: cst.BaseExpression, name: str) -> Statements:
     """`urlretrieve(u, path)` -> `with open(path, "wb") as name: name.write(u.read())`."""
 
-    def edit(node: cst.CSTNode) -> cst.CSTNode:
-        if not isinstance(node, cst.SimpleStatementLine):
-            return node
+    def change(node: cst.BaseStatement) -> list[cst.BaseStatement]:
+        assert isinstance(node, cst.SimpleStatementLine)
         expr = node.body[0]
         assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
         path = expr.value.args[1].value
@@ -60,7 +62,19 @@ def to_write_block(url: cst.BaseExpression, name: str) -> Edit:
         ])
         item = cst.WithItem(opened, asname=cst.AsName(cst.Name(name)))
         block = cst.IndentedBlock([cst.SimpleStatementLine([write])], header=node.trailing_whitespace)
-        return cst.With([item], block, leading_lines=node.leading_lines)
+        return [cst.With([item], block, leading_lines=node.leading_lines)]
+
+    return change
+
+
+def as_edit(change: Statements) -> Edit:
+    """`change` made an edit of a top-level statement (one that stays one statement)."""
+
+    def edit(node: cst.CSTNode) -> cst.CSTNode:
+        if not isinstance(node, cst.BaseStatement):
+            return node
+        new = change(node)
+        return new[0] if len(new) == 1 else node
 
     return edit
 
@@ -80,3 +94,29 @@ def free_name(scope: Sequence[cst.CSTNode], base: str = "file") -> str:
         n += 1
         name = f"{base}_{n}"
     return name
+
+
+def in_block(index: int, change: Statements) -> Edit:
+    """Replace statement `index` of an indented block by what `change` makes of it.
+
+    A removed statement's comment lines stay, above the statement after it.
+    """
+
+    def edit(node: cst.CSTNode) -> cst.CSTNode:
+        if not isinstance(node, cst.IndentedBlock):
+            return node
+        body = list(node.body)
+        old = body[index]
+        new = change(old)
+        after = body[index + 1] if index + 1 < len(body) else None
+        if not new and isinstance(old, cst.SimpleStatementLine) and isinstance(after, _WITH_LINES):
+            body[index + 1] = after.with_changes(leading_lines=[*old.leading_lines, *after.leading_lines])
+        body[index : index + 1] = new
+        return node.with_changes(body=body)
+
+    return edit
+
+
+def unchanged(node: cst.CSTNode) -> cst.CSTNode:
+    """The edit that marks a compound statement as the one rendered again."""
+    return node

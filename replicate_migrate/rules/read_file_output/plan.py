@@ -12,13 +12,17 @@ from replicate_migrate.analysis.models import ModelFacts, OutputKind, split_ref
 from replicate_migrate.analysis.shape import Shape, shape_of
 from replicate_migrate.analysis.values import Source
 from replicate_migrate.results import Action, Finding
-from replicate_migrate.rules.base import SUPPRESSED, Edit, ModuleContext, NodeEdit, RuleOutput
+from replicate_migrate.rules.base import SUPPRESSED, ModuleContext, NodeEdit, RuleOutput
 from replicate_migrate.rules.read_file_output import ID
 from replicate_migrate.rules.read_file_output.edits import (
+    Statements,
+    as_edit,
     free_name,
+    in_block,
     to_read,
     to_value,
-    to_write_block,
+    unchanged,
+    write_block,
 )
 from replicate_migrate.rules.read_file_output.matchers import (
     BODY,
@@ -47,12 +51,14 @@ class _Out:
 def plan_module(ctx: ModuleContext) -> RuleOutput:
     """The edits and findings RM004 makes in one module."""
     out = _Out()
+    if ID not in ctx.enabled:
+        return RuleOutput()
     links = Links([ctx.facts])
     for decision in ctx.decisions:
         model = _certain(decision)
         if model is not None:
             _plan_call(ctx, decision, model, links.reach(Source("call", decision.call.id)), out)
-    return RuleOutput(tuple(out.edits), tuple(out.findings), tuple(sorted(out.replaced)), tuple(out.withdrawn))
+    return RuleOutput(_ordered(out.edits), tuple(out.findings), tuple(sorted(out.replaced)), tuple(out.withdrawn))
 
 
 def _certain(decision: Decision) -> ModelFacts | None:
@@ -133,7 +139,10 @@ def _replace(ctx: ModuleContext, reach: Reach, download: Download, out: _Out) ->
     if download.idiom == "urlretrieve()":
         scope = enclosing_scope(top, download.node) if top is not None else None
         name = free_name([scope] if scope is not None else _visible_tops(ctx))
-        out.edits.append(NodeEdit(_number(ctx, download.node, use.node), to_write_block(download.url, name)))
+        edits = _statement_edits(ctx, download.node, write_block(download.url, name), use.node)
+        if edits is None:
+            return False, "left the download: urlretrieve() is not a statement of its own block"
+        out.edits += edits
         return True, f"urlretrieve() {_READ}"
     out.edits.append(NodeEdit(_number(ctx, download.node, use.node), to_read(download.url)))
     return True, f"{download.idiom} {_READ}"
@@ -161,10 +170,10 @@ def _replace_response(ctx: ModuleContext, reach: Reach, download: Download, out:
         return f"left the download: {_RESPONSE} ({facts}); FileOutput has no counterpart"
     if uses.others or not (uses.bodies or uses.chunks):
         return f"left the download: the response {download.response} has other uses"
-    block = _block_of(scope, statement)
-    if block is None:
+    removal = _statement_edits(ctx, statement, lambda _: [], use.node, top_level=False)
+    if removal is None:
         return f"left the download: {download.response} = ... cannot be removed here"
-    out.edits.append(NodeEdit(_number(ctx, block, use.node), _without(statement, block)))
+    out.edits += removal
     for read in uses.bodies:
         out.edits.append(NodeEdit(_number(ctx, read, use.node), to_read(download.url)))
     for chunks in uses.chunks:
@@ -175,28 +184,41 @@ def _replace_response(ctx: ModuleContext, reach: Reach, download: Download, out:
     return f"{download.callee}().{body} {_READ}"
 
 
-def _block_of(scope: cst.CSTNode, statement: cst.CSTNode) -> cst.IndentedBlock | None:
-    block = parents(scope).get(id(statement))
-    if isinstance(block, cst.IndentedBlock) and len(block.body) > 1:
-        return block
-    return None
-
-
-_WITH_LINES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-
-
-def _without(statement: cst.CSTNode, block: cst.IndentedBlock) -> Edit:
-    """Remove `statement` from `block`; comments above it stay, above the next statement."""
+def _statement_edits(
+    ctx: ModuleContext, statement: cst.CSTNode, change: Statements, like: int, top_level: bool = True
+) -> list[NodeEdit] | None:
+    """Edits making `change` of `statement`: on the block that holds it, the compound
+    statement around that block rendered again (a block is never rendered alone)."""
+    top = ctx.rec.tops[like]
+    if statement is top:
+        return [NodeEdit(_number(ctx, statement, like), as_edit(change))] if top_level else None
+    assert top is not None
+    parent = parents(top)
+    block, owner = parent.get(id(statement)), None
+    if isinstance(block, cst.IndentedBlock):
+        owner = parent.get(id(block))
+    if not isinstance(owner, cst.BaseCompoundStatement) or not isinstance(block, cst.IndentedBlock):
+        return None
+    if not top_level and len(block.body) < 2:
+        return None
     index = next(i for i, s in enumerate(block.body) if s is statement)
+    # Sorted later by `index`, highest first: removing a statement moves the ones after it.
+    return [NodeEdit(_number(ctx, block, like), _BlockEdit(index, change)),
+            NodeEdit(_number(ctx, owner, like), unchanged)]
 
-    def edit(node: cst.CSTNode) -> cst.CSTNode:
-        if not isinstance(node, cst.IndentedBlock):
-            return node
-        body = list(node.body)
-        removed = body.pop(index)
-        after = body[index] if index < len(body) else None
-        if isinstance(removed, cst.SimpleStatementLine) and isinstance(after, _WITH_LINES):
-            body[index] = after.with_changes(leading_lines=[*removed.leading_lines, *after.leading_lines])
-        return node.with_changes(body=body)
 
-    return edit
+@dataclass(frozen=True)
+class _BlockEdit:
+    index: int
+    change: Statements
+
+    def __call__(self, node: cst.CSTNode) -> cst.CSTNode:
+        return in_block(self.index, self.change)(node)
+
+
+def _ordered(edits: list[NodeEdit]) -> tuple[NodeEdit, ...]:
+    """Edits of one block from its last statement up, so each index stays true."""
+    def key(edit: NodeEdit) -> int:
+        return -edit.edit.index if isinstance(edit.edit, _BlockEdit) else 0
+
+    return tuple(sorted(edits, key=key))
