@@ -130,9 +130,15 @@ def is_loopback(url: str) -> bool:
     return urlsplit(url).hostname in _LOOPBACK
 
 
+def is_passed_through(url: str) -> bool:
+    """Loopback URLs, and URLs no HTTP server answers (`data:`): the library's own code
+    handles those (httpx raises UnsupportedProtocol for a `data:` URL, as it does for real)."""
+    return is_loopback(url) or urlsplit(url).scheme not in ("http", "https")
+
+
 def _httpx_sync(scenario: Scenario, original: Any) -> Any:
     def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-        if is_loopback(str(request.url)):
+        if is_passed_through(str(request.url)):
             return original(self, request)  # type: ignore[no-any-return]
         return _httpx_response(scenario, request)
 
@@ -143,7 +149,7 @@ def _httpx_async(scenario: Scenario, original: Any) -> Any:
     async def handle_async_request(
         self: httpx.AsyncHTTPTransport, request: httpx.Request
     ) -> httpx.Response:
-        if is_loopback(str(request.url)):
+        if is_passed_through(str(request.url)):
             return await original(self, request)  # type: ignore[no-any-return]
         return _httpx_response(scenario, request)
 
