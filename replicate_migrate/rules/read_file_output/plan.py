@@ -168,7 +168,7 @@ def _replace_response(ctx: ModuleContext, reach: Reach, download: Download, out:
     if uses.facts:
         facts = ", ".join(f"{download.response}{fact}" for fact in sorted(set(uses.facts)))
         return f"left the download: {_RESPONSE} ({facts}); FileOutput has no counterpart"
-    if uses.others or not (uses.bodies or uses.chunks):
+    if uses.others or not (uses.bodies or uses.chunks or uses.handed):
         return f"left the download: the response {download.response} has other uses"
     removal = _statement_edits(ctx, statement, lambda _: [], use.node, top_level=False)
     if removal is None:
@@ -176,8 +176,10 @@ def _replace_response(ctx: ModuleContext, reach: Reach, download: Download, out:
     out.edits += removal
     for read in uses.bodies:
         out.edits.append(NodeEdit(_number(ctx, read, use.node), to_read(download.url)))
-    for chunks in uses.chunks:
+    for chunks in [*uses.chunks, *uses.handed]:
         out.edits.append(NodeEdit(_number(ctx, chunks, use.node), to_value(download.url)))
+    if uses.handed:
+        return f"{download.callee}() response handed on replaced by the FileOutput itself"
     if uses.chunks:
         return f"{download.callee}().iter_content() loop replaced by iterating the FileOutput"
     body = "read()" if download.callee == URLOPEN else "content"

@@ -19,6 +19,9 @@ from replicate_migrate.rules.read_file_output.matchers import RESPONSE_FACTS, pa
 class ResponseUses:
     bodies: list[cst.CSTNode] = field(default_factory=list)  # `r.content` / `r.read()`
     chunks: list[cst.CSTNode] = field(default_factory=list)  # `r.iter_content(n)` in a for
+    # `StreamingResponse(r.iter_content())`, `HttpResponse(r.content)`: handed to a web
+    # framework's response, which takes the FileOutput itself (it iterates its chunks).
+    handed: list[cst.CSTNode] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)  # `.status_code`, `.headers`, ...
     others: int = 0  # any other use, or another binding of the name
 
@@ -74,10 +77,14 @@ def _classify(name: cst.Name, parent: dict[int, cst.CSTNode], body: str, uses: R
     called = isinstance(call, cst.Call) and call.func is above
     if attr in RESPONSE_FACTS:
         uses.facts.append(f".{attr}{'()' if called else ''}")
+    elif attr == body == "content" and not called and _handler_of(above, parent) in _BODY_HANDLERS:
+        uses.handed.append(above)
     elif attr == body == "content" and not called:
         uses.bodies.append(above)
     elif attr == body == "read" and called and isinstance(call, cst.Call) and not call.args:
         uses.bodies.append(call)
+    elif attr == "iter_content" and called and isinstance(call, cst.Call) and _handler_of(call, parent) in _STREAM_HANDLERS:
+        uses.handed.append(call)
     elif attr == "iter_content" and called and isinstance(parent.get(id(call)), cst.For):
         loop = parent[id(call)]
         assert isinstance(call, cst.Call) and isinstance(loop, cst.For)
@@ -87,3 +94,22 @@ def _classify(name: cst.Name, parent: dict[int, cst.CSTNode], body: str, uses: R
             uses.others += 1
     else:
         uses.others += 1
+
+
+# Responses of web frameworks that stream an iterable of bytes given as their first argument
+# (FastAPI/Starlette, Django, Flask's stream_with_context), and Django's HttpResponse, which
+# joins the chunks of an iterable content.
+_STREAM_HANDLERS = frozenset({"StreamingResponse", "StreamingHttpResponse", "stream_with_context"})
+_BODY_HANDLERS = frozenset({"HttpResponse"})
+
+
+def _handler_of(node: cst.CSTNode, parent: dict[int, cst.CSTNode]) -> str:
+    """The name of the call `node` is the first argument of ("" when none)."""
+    arg = parent.get(id(node))
+    call = parent.get(id(arg)) if isinstance(arg, cst.Arg) else None
+    if not isinstance(call, cst.Call) or not call.args or call.args[0] is not arg or arg.keyword:
+        return ""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
