@@ -15,14 +15,14 @@ _WITH_LINES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 Statements = Callable[[cst.BaseStatement], list[cst.BaseStatement]]
 
 
-def read_call(url: cst.BaseExpression) -> cst.Call:
+def read_call(url: cst.BaseExpression, method: str = "read") -> cst.Call:
     """`url.read()`, parenthesised when `url` binds looser than attribute access."""
     if isinstance(url, _ATOMIC):
         bare = url.with_changes(lpar=[], rpar=[])
-        return cst.Call(func=cst.Attribute(value=bare, attr=cst.Name("read")), lpar=url.lpar, rpar=url.rpar)
+        return cst.Call(func=cst.Attribute(value=bare, attr=cst.Name(method)), lpar=url.lpar, rpar=url.rpar)
     if not url.lpar:
         url = url.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-    return cst.Call(func=cst.Attribute(value=url, attr=cst.Name("read")))
+    return cst.Call(func=cst.Attribute(value=url, attr=cst.Name(method)))
 
 
 def to_read(url: cst.BaseExpression) -> Edit:
@@ -32,6 +32,24 @@ def to_read(url: cst.BaseExpression) -> Edit:
         if not isinstance(node, cst.BaseExpression):
             return node
         return read_call(url).with_changes(lpar=node.lpar, rpar=node.rpar)
+
+    return edit
+
+
+def to_aread(url: cst.BaseExpression, awaited: bool, tight: bool) -> Edit:
+    """Replace a response's body with `url.aread()` where it is awaited already
+    (`await resp.read()`), else with `await url.aread()`, in parentheses when `tight`
+    (the body is the value of an attribute, a subscript or a call)."""
+
+    def edit(node: cst.CSTNode) -> cst.CSTNode:
+        if not isinstance(node, cst.BaseExpression):
+            return node
+        call = read_call(url, "aread")
+        if awaited:
+            return call.with_changes(lpar=node.lpar, rpar=node.rpar)
+        if tight and not node.lpar:
+            return cst.Await(call, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return cst.Await(call, lpar=node.lpar, rpar=node.rpar)
 
     return edit
 

@@ -13,13 +13,37 @@ import libcst as cst
 
 URLRETRIEVE = "urllib.request.urlretrieve"
 URLOPEN = "urllib.request.urlopen"
-# The attribute of the response that is the body, per download function.
-BODY = {"requests.get": "content", "httpx.get": "content", URLOPEN: "read"}
 # Response attributes that 1.0's FileOutput has no counterpart for.
 RESPONSE_FACTS = frozenset(
     {"status_code", "headers", "ok", "raise_for_status", "status", "reason", "getcode",
      "getheader", "getheaders", "is_success", "is_error", "elapsed", "history", "cookies"}
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Api:
+    """How a download function's response gives its bytes."""
+
+    body: str  # the attribute (`content`) or method (`read`) that is the whole body
+    body_called: bool
+    chunks: frozenset[str]  # the methods (`iter_content`, `content.iter_chunked`) giving chunks
+    is_async: bool = False
+
+
+_REQUESTS = Api("content", False, frozenset({"iter_content"}))
+_HTTPX = Api("content", False, frozenset({"iter_bytes"}))
+APIS = {
+    "requests.get": _REQUESTS,
+    "requests.Session().get": _REQUESTS,
+    "requests.session().get": _REQUESTS,
+    "httpx.get": _HTTPX,
+    "httpx.Client().get": _HTTPX,
+    URLOPEN: Api("read", True, frozenset()),
+    "httpx.AsyncClient().get": Api("content", False, frozenset({"aiter_bytes"}), is_async=True),
+    "aiohttp.ClientSession().get": Api(
+        "read", True, frozenset({"content.iter_chunked", "content.iter_any"}), is_async=True
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -30,8 +54,9 @@ class Download:
     node: cst.CSTNode  # the expression or statement the edit replaces
     url: cst.BaseExpression  # the value the download reads (the run() result)
     callee: str = ""  # the download function, by qualified name
-    response: str = ""  # the name bound to the response in the two-statement form
-    statement: cst.CSTNode | None = None  # the assignment of `response`
+    response: str = ""  # the name bound to the response (`r = get(u)`, `with get(u) as r`)
+    statement: cst.CSTNode | None = None  # the statement binding `response`
+    target: cst.CSTNode | None = None  # the Name node that binding writes
 
 
 class _Parents(cst.CSTVisitor):
@@ -64,18 +89,22 @@ def find_download(callee: str, url: cst.BaseExpression, statement: cst.CSTNode) 
         return None
     if callee == URLRETRIEVE:
         return _urlretrieve(call, url, statement)
-    body = BODY.get(callee)
-    if body is None or not _is_plain_get(call, callee):
+    api = APIS.get(callee)
+    if api is None or not _is_plain_get(call, callee):
         return None
     above = parent.get(id(call))
-    if isinstance(above, cst.Attribute) and above.value is call and above.attr.value == body:
-        if body == "content":
-            return Download(f"{callee}().content", above, url)
+    if isinstance(above, cst.Attribute) and above.value is call and above.attr.value == api.body:
         read = parent.get(id(above))
+        if api.is_async:
+            return None
+        if not api.body_called:
+            return Download(f"{callee}().{api.body}", above, url, callee)
         if isinstance(read, cst.Call) and read.func is above and not read.args:
-            return Download(f"{callee.rpartition('.')[2]}().read()", read, url)
+            return Download(f"{callee.rpartition('.')[2]}().read()", read, url, callee)
         return None
-    return _assigned(callee, call, url, statement)
+    if isinstance(statement, cst.With):
+        return _with_item(callee, api, call, url, statement)
+    return _assigned(callee, api, call, url, statement)
 
 
 def _url_call(url: cst.BaseExpression, parent: dict[int, cst.CSTNode]) -> cst.Call | None:
@@ -102,17 +131,33 @@ def _urlretrieve(call: cst.Call, url: cst.BaseExpression, statement: cst.CSTNode
     expr = statement.body[0]
     if not isinstance(expr, cst.Expr) or expr.value is not call:
         return None
-    return Download("urlretrieve()", statement, url)
+    return Download("urlretrieve()", statement, url, URLRETRIEVE)
 
 
-def _assigned(callee: str, call: cst.Call, url: cst.BaseExpression, statement: cst.CSTNode) -> Download | None:
-    """`r = requests.get(u)`: the response named, its uses found in the scope later."""
+def _assigned(callee: str, api: Api, call: cst.Call, url: cst.BaseExpression, statement: cst.CSTNode) -> Download | None:
+    """`r = requests.get(u)`, `r = await client.get(u)`: the response named."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return None
     assign = statement.body[0]
-    if not isinstance(assign, cst.Assign) or assign.value is not call or len(assign.targets) != 1:
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
         return None
+    value = assign.value
+    if api.is_async and isinstance(value, cst.Await):
+        value = value.expression
     target = assign.targets[0].target
-    if not isinstance(target, cst.Name):
+    if value is not call or not isinstance(target, cst.Name):
         return None
-    return Download(f"{callee}()", call, url, callee, target.value, statement)
+    return Download(f"{callee}()", call, url, callee, target.value, statement, target)
+
+
+def _with_item(callee: str, api: Api, call: cst.Call, url: cst.BaseExpression, statement: cst.With) -> Download | None:
+    """`with urlopen(u) as resp:`, `async with session.get(u) as resp:` as the only item."""
+    if len(statement.items) != 1 or (statement.asynchronous is not None) != api.is_async:
+        return None
+    item = statement.items[0]
+    name = item.asname.name if item.asname is not None else None
+    if item.item is not call or not isinstance(name, cst.Name):
+        return None
+    if not isinstance(statement.body, cst.IndentedBlock):
+        return None
+    return Download(f"{callee}()", statement, url, callee, name.value, statement, name)

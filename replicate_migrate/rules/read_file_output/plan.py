@@ -19,25 +19,31 @@ from replicate_migrate.rules.read_file_output.edits import (
     as_edit,
     free_name,
     in_block,
+    to_aread,
     to_read,
     to_value,
     unchanged,
     write_block,
 )
 from replicate_migrate.rules.read_file_output.matchers import (
-    BODY,
-    URLOPEN,
+    APIS,
+    Api,
     Download,
     find_download,
     parents,
 )
-from replicate_migrate.rules.read_file_output.response import enclosing_scope, response_uses
+from replicate_migrate.rules.read_file_output.response import (
+    ResponseUses,
+    enclosing_scope,
+    response_uses,
+)
 from replicate_migrate.rules.run_returns_file_output import ID as RM001
 from replicate_migrate.rules.run_returns_file_output.decide import Decision
 
 _KINDS = frozenset({OutputKind.FILE, OutputKind.FILE_LIST, OutputKind.FILE_ITERATOR})
 _READ = "replaced by FileOutput.read()"
 _RESPONSE = "the response's status or headers are used"
+_WITH_LINES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
 
 @dataclass
@@ -157,43 +163,64 @@ def _visible_tops(ctx: ModuleContext) -> list[cst.CSTNode]:
 
 
 def _replace_response(ctx: ModuleContext, reach: Reach, download: Download, out: _Out) -> str:
-    """`r = get(u)` ... `r.content`: `u.read()` at each body, the assignment removed."""
-    use, statement = reach.use, download.statement
+    """`r = get(u)` ... `r.content`, `with get(u) as r: ... r.read()`: the FileOutput read
+    at each use of the body, its chunks or its stream; the binding statement goes."""
+    use, statement, target = reach.use, download.statement, download.target
     top = ctx.rec.tops[use.node]
-    assert statement is not None and top is not None
+    assert statement is not None and top is not None and target is not None
     scope = enclosing_scope(top, statement)
     if scope is None:
-        return "the response of a module-level download may be used where the tool does not look; left as is"
-    uses = response_uses([scope], download.response, statement, BODY[download.callee])
+        return "left the download: at module level the response's uses are not all visible"
+    api = APIS[download.callee]
+    uses = response_uses([scope], download.response, target, api)
     if uses.facts:
         facts = ", ".join(f"{download.response}{fact}" for fact in sorted(set(uses.facts)))
         return f"left the download: {_RESPONSE} ({facts}); FileOutput has no counterpart"
     if uses.others or not (uses.bodies or uses.chunks or uses.handed):
         return f"left the download: the response {download.response} has other uses"
-    removal = _statement_edits(ctx, statement, lambda _: [], use.node, top_level=False)
-    if removal is None:
-        return f"left the download: {download.response} = ... cannot be removed here"
-    out.edits += removal
-    for read in uses.bodies:
-        out.edits.append(NodeEdit(_number(ctx, read, use.node), to_read(download.url)))
-    for chunks in [*uses.chunks, *uses.handed]:
-        out.edits.append(NodeEdit(_number(ctx, chunks, use.node), to_value(download.url)))
+    change: Statements = _unwrapped if isinstance(statement, cst.With) else lambda _: []
+    replaced = _statement_edits(ctx, statement, change, use.node)
+    if replaced is None:
+        return f"left the download: the statement binding {download.response} cannot be removed here"
+    out.edits += replaced
+    for body in uses.bodies:
+        tight = id(body) in uses.tight
+        read = to_aread(download.url, api.body_called, tight) if api.is_async else to_read(download.url)
+        out.edits.append(NodeEdit(_number(ctx, body, use.node), read))
+    out.edits += [NodeEdit(_number(ctx, node, use.node), to_value(download.url))
+                  for node in [*uses.chunks, *uses.handed]]
+    return _response_message(download, api, uses)
+
+
+def _unwrapped(statement: cst.BaseStatement) -> list[cst.BaseStatement]:
+    """A `with` block's statements, in its place (its item is the download, now gone)."""
+    assert isinstance(statement, cst.With) and isinstance(statement.body, cst.IndentedBlock)
+    body = list(statement.body.body)
+    if body and isinstance(body[0], _WITH_LINES):
+        body[0] = body[0].with_changes(leading_lines=[*statement.leading_lines, *body[0].leading_lines])
+    return body
+
+
+def _response_message(download: Download, api: Api, uses: ResponseUses) -> str:
     if uses.handed:
         return f"{download.callee}() response handed on replaced by the FileOutput itself"
     if uses.chunks:
-        return f"{download.callee}().iter_content() loop replaced by iterating the FileOutput"
-    body = "read()" if download.callee == URLOPEN else "content"
-    return f"{download.callee}().{body} {_READ}"
+        methods = ", ".join(f"{m}()" for m in sorted(uses.loops))
+        return f"{download.callee}().{methods} loop replaced by iterating the FileOutput"
+    body = f"{api.body}()" if api.body_called else api.body
+    read = "FileOutput.aread()" if api.is_async else "FileOutput.read()"
+    return f"{download.callee}().{body} replaced by {read}"
 
 
 def _statement_edits(
-    ctx: ModuleContext, statement: cst.CSTNode, change: Statements, like: int, top_level: bool = True
+    ctx: ModuleContext, statement: cst.CSTNode, change: Statements, like: int
 ) -> list[NodeEdit] | None:
     """Edits making `change` of `statement`: on the block that holds it, the compound
     statement around that block rendered again (a block is never rendered alone)."""
     top = ctx.rec.tops[like]
-    if statement is top:
-        return [NodeEdit(_number(ctx, statement, like), as_edit(change))] if top_level else None
+    assert isinstance(statement, cst.BaseStatement)
+    if statement is top:  # a top-level statement is rendered alone: it stays one statement
+        return [NodeEdit(_number(ctx, statement, like), as_edit(change))] if len(change(statement)) == 1 else None
     assert top is not None
     parent = parents(top)
     block, owner = parent.get(id(statement)), None
@@ -201,8 +228,8 @@ def _statement_edits(
         owner = parent.get(id(block))
     if not isinstance(owner, cst.BaseCompoundStatement) or not isinstance(block, cst.IndentedBlock):
         return None
-    if not top_level and len(block.body) < 2:
-        return None
+    if not change(statement) and len(block.body) < 2:
+        return None  # a block keeps one statement at least
     index = next(i for i, s in enumerate(block.body) if s is statement)
     # Sorted later by `index`, highest first: removing a statement moves the ones after it.
     return [NodeEdit(_number(ctx, block, like), _BlockEdit(index, change)),

@@ -1,8 +1,10 @@
-"""The uses of a download's response (`r` in `r = requests.get(u)`) in its scope.
+"""The uses of a download's response (`r` in `r = requests.get(u)`, `resp` in
+`async with session.get(u) as resp`) in its scope.
 
-The two-statement form is rewritten only when every use of `r` is its body (`r.content`,
-`r.read()`) or its chunks (`r.iter_content(n)` as a for loop's iterable) and `r` is
-bound once; a use of its status or headers has no FileOutput counterpart.
+The download is rewritten only when every use of the response is its body (`r.content`,
+`await resp.read()`), its chunks (`r.iter_content(n)` as a for loop's iterable) or a
+stream handed to a web framework's response, and the name is bound once; a use of its
+status or headers has no FileOutput counterpart.
 """
 
 from __future__ import annotations
@@ -12,18 +14,20 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from replicate_migrate.rules.read_file_output.matchers import RESPONSE_FACTS, parents
+from replicate_migrate.rules.read_file_output.matchers import RESPONSE_FACTS, Api, parents
 
 
 @dataclass
 class ResponseUses:
-    bodies: list[cst.CSTNode] = field(default_factory=list)  # `r.content` / `r.read()`
+    bodies: list[cst.CSTNode] = field(default_factory=list)  # `r.content` / `resp.read()`
     chunks: list[cst.CSTNode] = field(default_factory=list)  # `r.iter_content(n)` in a for
     # `StreamingResponse(r.iter_content())`, `HttpResponse(r.content)`: handed to a web
     # framework's response, which takes the FileOutput itself (it iterates its chunks).
     handed: list[cst.CSTNode] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)  # `.status_code`, `.headers`, ...
     others: int = 0  # any other use, or another binding of the name
+    loops: set[str] = field(default_factory=set)  # the chunk methods looped over
+    tight: set[int] = field(default_factory=set)  # id() of bodies an `await` must be parenthesised at
 
 
 class _Names(cst.CSTVisitor):
@@ -47,53 +51,61 @@ def enclosing_scope(top: cst.CSTNode, statement: cst.CSTNode) -> cst.CSTNode | N
     return top if isinstance(top, cst.FunctionDef) and top is not statement else None
 
 
-def response_uses(scope: Sequence[cst.CSTNode], name: str, assign: cst.CSTNode, body: str) -> ResponseUses:
-    """How `name` is used in `scope` outside its assignment `assign`."""
+def response_uses(scope: Sequence[cst.CSTNode], name: str, target: cst.CSTNode, api: Api) -> ResponseUses:
+    """How `name` is used in `scope` apart from `target`, the name its binding writes."""
     uses = ResponseUses()
-    target = _target(assign)
     for node in scope:
         finder = _Names(name)
         node.visit(finder)
         parent = parents(node)
         for found in finder.found:
             if found is not target:
-                _classify(found, parent, body, uses)
+                _classify(found, parent, api, uses)
     return uses
 
 
-def _target(assign: cst.CSTNode) -> cst.CSTNode | None:
-    if isinstance(assign, cst.SimpleStatementLine) and isinstance(assign.body[0], cst.Assign):
-        return assign.body[0].targets[0].target
-    return None
+def _chain(name: cst.Name, parent: dict[int, cst.CSTNode]) -> tuple[str, cst.CSTNode, bool]:
+    """`r.content.iter_chunked` -> ("content.iter_chunked", its outermost node, called)."""
+    attrs: list[str] = []
+    node: cst.CSTNode = name
+    above = parent.get(id(node))
+    while isinstance(above, cst.Attribute) and above.value is node:
+        attrs.append(above.attr.value)
+        node, above = above, parent.get(id(above))
+    if isinstance(above, cst.Call) and above.func is node:
+        return ".".join(attrs), above, True
+    return ".".join(attrs), node, False
 
 
-def _classify(name: cst.Name, parent: dict[int, cst.CSTNode], body: str, uses: ResponseUses) -> None:
-    above = parent.get(id(name))
-    if not isinstance(above, cst.Attribute) or above.value is not name:
-        uses.others += 1
-        return
-    attr = above.attr.value
-    call = parent.get(id(above))
-    called = isinstance(call, cst.Call) and call.func is above
-    if attr in RESPONSE_FACTS:
-        uses.facts.append(f".{attr}{'()' if called else ''}")
-    elif attr == body == "content" and not called and _handler_of(above, parent) in _BODY_HANDLERS:
-        uses.handed.append(above)
-    elif attr == body == "content" and not called:
-        uses.bodies.append(above)
-    elif attr == body == "read" and called and isinstance(call, cst.Call) and not call.args:
-        uses.bodies.append(call)
-    elif attr == "iter_content" and called and isinstance(call, cst.Call) and _handler_of(call, parent) in _STREAM_HANDLERS:
-        uses.handed.append(call)
-    elif attr == "iter_content" and called and isinstance(parent.get(id(call)), cst.For):
-        loop = parent[id(call)]
-        assert isinstance(call, cst.Call) and isinstance(loop, cst.For)
-        if loop.iter is call:
-            uses.chunks.append(call)
-        else:
-            uses.others += 1
+def _classify(name: cst.Name, parent: dict[int, cst.CSTNode], api: Api, uses: ResponseUses) -> None:
+    chain, node, called = _chain(name, parent)
+    head = chain.partition(".")[0]
+    if head in RESPONSE_FACTS:
+        uses.facts.append(f".{head}{'()' if called and head == chain else ''}")
+    elif chain == api.body and called == api.body_called and not (called and node.args):  # type: ignore[attr-defined]
+        handed = not api.body_called and _handler_of(node, parent) in _BODY_HANDLERS
+        (uses.handed if handed else uses.bodies).append(node)
+        if _is_tight(node, parent):
+            uses.tight.add(id(node))
+    elif chain in api.chunks and called and _handler_of(node, parent) in _STREAM_HANDLERS:
+        uses.handed.append(node)
+    elif chain in api.chunks and called and _is_loop_over(node, parent, api.is_async):
+        uses.chunks.append(node)
+        uses.loops.add(chain)
     else:
         uses.others += 1
+
+
+def _is_tight(node: cst.CSTNode, parent: dict[int, cst.CSTNode]) -> bool:
+    above = parent.get(id(node))
+    return (isinstance(above, (cst.Attribute, cst.Subscript)) and above.value is node) or (
+        isinstance(above, cst.Call) and above.func is node
+    )
+
+
+def _is_loop_over(node: cst.CSTNode, parent: dict[int, cst.CSTNode], is_async: bool) -> bool:
+    loop = parent.get(id(node))
+    return isinstance(loop, cst.For) and loop.iter is node and (loop.asynchronous is not None) == is_async
 
 
 # Responses of web frameworks that stream an iterable of bytes given as their first argument
