@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 
 from replicate_migrate.rules.base import Edit
 
@@ -92,6 +93,8 @@ def as_edit(change: Statements) -> Edit:
         if not isinstance(node, cst.BaseStatement):
             return node
         new = change(node)
+        if not new and isinstance(node, cst.SimpleStatementLine):
+            return _Removed(body=node.body, leading_lines=node.leading_lines)
         return new[0] if len(new) == 1 else node
 
     return edit
@@ -138,3 +141,12 @@ def in_block(index: int, change: Statements) -> Edit:
 def unchanged(node: cst.CSTNode) -> cst.CSTNode:
     """The edit that marks a compound statement as the one rendered again."""
     return node
+
+
+class _Removed(cst.SimpleStatementLine):
+    """A top-level statement taken out: only the comment and blank lines above it remain
+    (a group's top-level statement is replaced by its rendered code, never removed)."""
+
+    def _codegen_impl(self, state: CodegenState) -> None:
+        for line in self.leading_lines:
+            line._codegen(state)

@@ -128,10 +128,11 @@ def _download(ctx: ModuleContext, model: ModelFacts, reach: Reach) -> tuple[Reac
     return (reach, download) if download is not None else None
 
 
-def _number(ctx: ModuleContext, node: cst.CSTNode, like: int) -> int:
-    """The Recorder's id for `node`, which lies in the statement of node `like`."""
+def _number(ctx: ModuleContext, node: cst.CSTNode, like: int, top: cst.CSTNode | None = None) -> int:
+    """The Recorder's id for `node`, which lies in the statement of node `like` (or in the
+    top-level statement `top`)."""
     rec = ctx.rec
-    rec.top, rec.statement = rec.tops[like], rec.statements[like]
+    rec.top, rec.statement = (top, top) if top is not None else (rec.tops[like], rec.statements[like])
     return rec.node_id(node)
 
 
@@ -144,7 +145,7 @@ def _replace(ctx: ModuleContext, reach: Reach, download: Download, out: _Out) ->
         return " replaced by " in message, message
     if download.idiom == "urlretrieve()":
         scope = enclosing_scope(top, download.node) if top is not None else None
-        name = free_name([scope] if scope is not None else _visible_tops(ctx))
+        name = free_name([scope] if scope is not None else ctx.rec.body)
         edits = _statement_edits(ctx, download.node, write_block(download.url, name), use.node)
         if edits is None:
             return False, "left the download: urlretrieve() is not a statement of its own block"
@@ -154,14 +155,6 @@ def _replace(ctx: ModuleContext, reach: Reach, download: Download, out: _Out) ->
     return True, f"{download.idiom} {_READ}"
 
 
-def _visible_tops(ctx: ModuleContext) -> list[cst.CSTNode]:
-    seen: dict[int, cst.CSTNode] = {}
-    for top in ctx.rec.tops:
-        if top is not None:
-            seen.setdefault(id(top), top)
-    return list(seen.values())
-
-
 def _replace_response(ctx: ModuleContext, reach: Reach, download: Download, out: _Out) -> str:
     """`r = get(u)` ... `r.content`, `with get(u) as r: ... r.read()`: the FileOutput read
     at each use of the body, its chunks or its stream; the binding statement goes."""
@@ -169,10 +162,9 @@ def _replace_response(ctx: ModuleContext, reach: Reach, download: Download, out:
     top = ctx.rec.tops[use.node]
     assert statement is not None and top is not None and target is not None
     scope = enclosing_scope(top, statement)
-    if scope is None:
-        return "left the download: at module level the response's uses are not all visible"
     api = APIS[download.callee]
-    uses = response_uses([scope], download.response, target, api)
+    # At module level, every statement that names the response was parsed and walked.
+    uses = response_uses([scope] if scope is not None else ctx.rec.body, download.response, target, api)
     if uses.facts:
         facts = ", ".join(f"{download.response}{fact}" for fact in sorted(set(uses.facts)))
         return f"left the download: {_RESPONSE} ({facts}); FileOutput has no counterpart"
@@ -186,8 +178,8 @@ def _replace_response(ctx: ModuleContext, reach: Reach, download: Download, out:
     for body in uses.bodies:
         tight = id(body) in uses.tight
         read = to_aread(download.url, api.body_called, tight) if api.is_async else to_read(download.url)
-        out.edits.append(NodeEdit(_number(ctx, body, use.node), read))
-    out.edits += [NodeEdit(_number(ctx, node, use.node), to_value(download.url))
+        out.edits.append(NodeEdit(_number(ctx, body, use.node, uses.tops.get(id(body))), read))
+    out.edits += [NodeEdit(_number(ctx, node, use.node, uses.tops.get(id(node))), to_value(download.url))
                   for node in [*uses.chunks, *uses.handed]]
     return _response_message(download, api, uses)
 
@@ -219,8 +211,8 @@ def _statement_edits(
     statement around that block rendered again (a block is never rendered alone)."""
     top = ctx.rec.tops[like]
     assert isinstance(statement, cst.BaseStatement)
-    if statement is top:  # a top-level statement is rendered alone: it stays one statement
-        return [NodeEdit(_number(ctx, statement, like), as_edit(change))] if len(change(statement)) == 1 else None
+    if statement is top:  # a top-level statement is rendered alone: it stays one or goes
+        return [NodeEdit(_number(ctx, statement, like), as_edit(change))] if len(change(statement)) <= 1 else None
     assert top is not None
     parent = parents(top)
     block, owner = parent.get(id(statement)), None

@@ -27,6 +27,8 @@ class ResponseUses:
     facts: list[str] = field(default_factory=list)  # `.status_code`, `.headers`, ...
     others: int = 0  # any other use, or another binding of the name
     loops: set[str] = field(default_factory=set)  # the chunk methods looped over
+    # id() of each use -> the top-level statement it is in, for uses at module level
+    tops: dict[int, cst.CSTNode] = field(default_factory=dict)
     tight: set[int] = field(default_factory=set)  # id() of bodies an `await` must be parenthesised at
 
 
@@ -52,7 +54,10 @@ def enclosing_scope(top: cst.CSTNode, statement: cst.CSTNode) -> cst.CSTNode | N
 
 
 def response_uses(scope: Sequence[cst.CSTNode], name: str, target: cst.CSTNode, api: Api) -> ResponseUses:
-    """How `name` is used in `scope` apart from `target`, the name its binding writes."""
+    """How `name` is used in `scope` apart from `target`, the name its binding writes.
+
+    `scope` is a function, or the top-level statements of a module (then `tops` says
+    which statement each use is in)."""
     uses = ResponseUses()
     for node in scope:
         finder = _Names(name)
@@ -61,6 +66,9 @@ def response_uses(scope: Sequence[cst.CSTNode], name: str, target: cst.CSTNode, 
         for found in finder.found:
             if found is not target:
                 _classify(found, parent, api, uses)
+        if len(scope) > 1 or not isinstance(node, cst.FunctionDef):
+            for use in [*uses.bodies, *uses.chunks, *uses.handed]:
+                uses.tops.setdefault(id(use), node)
     return uses
 
 
