@@ -92,14 +92,17 @@ def _plan_call(ctx: ModuleContext, decision: Decision, model: ModelFacts, reache
                                     suppressed=True))
         return
     url_nodes = {node for node, _ in decision.edits}
+    tried = [(reach, _try(ctx, reach, download, reaches, found, url_nodes)) for reach, download in found]
+    # `.url` at an origin (`url = output[0].url`) serves every use after it: it goes only
+    # when every download through it reads the FileOutput instead.
+    kept = {r.result.origin for r, (done, _, _) in tried if not done and r.result.origin in url_nodes}
     replaced: set[int] = set()
-    for reach, download in found:
+    for reach, (done, message, edits) in tried:
         origin = reach.result.origin
-        if origin in url_nodes and _shares_origin(reach, reaches, found):
+        if done and origin in kept:
             done, message = False, "left the download: the URL string is also used where .url is added before it"
-        else:
-            done, message = _replace(ctx, reach, download, out)
         if done:
+            out.edits += edits
             replaced |= {reach.use.node} | ({origin} if origin is not None else set())
         action = Action.REWRITTEN if done else Action.REVIEW if _RESPONSE in message else Action.UNCHANGED
         out.findings.append(Finding(ctx.path, call.line, call.column, ID, action, message,
@@ -107,6 +110,18 @@ def _plan_call(ctx: ModuleContext, decision: Decision, model: ModelFacts, reache
     out.replaced |= replaced & url_nodes
     if url_nodes and url_nodes <= replaced:
         out.withdrawn.append((RM001, call.line, call.column))
+
+
+def _try(
+    ctx: ModuleContext, reach: Reach, download: Download, reaches: list[Reach],
+    found: list[tuple[Reach, Download]], url_nodes: set[int],
+) -> tuple[bool, str, list[NodeEdit]]:
+    """Whether the download can be replaced, the finding's message, and its edits."""
+    if reach.result.origin in url_nodes and _shares_origin(reach, reaches, found):
+        return False, "left the download: the URL string is also used where .url is added before it", []
+    scratch = _Out()
+    done, message = _replace(ctx, reach, download, scratch)
+    return done, message, scratch.edits
 
 
 def _shares_origin(reach: Reach, reaches: list[Reach], found: list[tuple[Reach, Download]]) -> bool:
