@@ -138,11 +138,6 @@ def in_block(index: int, change: Statements) -> Edit:
     return edit
 
 
-def unchanged(node: cst.CSTNode) -> cst.CSTNode:
-    """The edit that marks a compound statement as the one rendered again."""
-    return node
-
-
 class _Removed(cst.SimpleStatementLine):
     """A top-level statement taken out: only the comment and blank lines above it remain
     (a group's top-level statement is replaced by its rendered code, never removed)."""

@@ -22,7 +22,6 @@ from replicate_migrate.rules.read_file_output.edits import (
     to_aread,
     to_read,
     to_value,
-    unchanged,
     write_block,
 )
 from replicate_migrate.rules.read_file_output.matchers import (
@@ -239,17 +238,35 @@ def _statement_edits(
         return None  # a block keeps one statement at least
     index = next(i for i, s in enumerate(block.body) if s is statement)
     # Sorted later by `index`, highest first: removing a statement moves the ones after it.
-    return [NodeEdit(_number(ctx, block, like), _BlockEdit(index, change)),
-            NodeEdit(_number(ctx, owner, like), unchanged)]
+    return [NodeEdit(_number(ctx, owner, like), _BlockEdit(_child_path(owner, block), index, change))]
+
+
+def _child_path(owner: cst.CSTNode, block: cst.CSTNode) -> tuple[int, ...]:
+    """The child indices leading from `owner` down to `block`."""
+    for i, child in enumerate(owner.children):
+        if child is block:
+            return (i,)
+        if not isinstance(child, cst.BaseSuite):  # clauses (else, except) lie between
+            found = _child_path(child, block) if not isinstance(child, cst.BaseStatement) else None
+            if found:
+                return (i, *found)
+    return ()
 
 
 @dataclass(frozen=True)
 class _BlockEdit:
+    """An edit of the compound statement `owner`: statement `index` of its block at `path`
+    (its block is edited through it, as a block is never rendered alone)."""
+
+    path: tuple[int, ...]
     index: int
     change: Statements
 
     def __call__(self, node: cst.CSTNode) -> cst.CSTNode:
-        return in_block(self.index, self.change)(node)
+        block = node
+        for i in self.path:
+            block = block.children[i]
+        return node.deep_replace(block, in_block(self.index, self.change)(block))
 
 
 def _ordered(edits: list[NodeEdit]) -> tuple[NodeEdit, ...]:
