@@ -28,6 +28,7 @@ def options_of(case: Path, root: Path | None = None, jobs: int = 1) -> Options:
     settings = json.loads((case / "scenario.json").read_text()).get("options", {})
     return Options(
         strategy=Strategy(settings.get("strategy", "auto")),
+        ignore=frozenset(settings.get("ignore", ())),
         jobs=jobs,
         project_root=str(root) if root is not None else None,
     )

@@ -21,7 +21,8 @@ SOURCE = (
     "\n"
     "import replicate\n"
     "\n"
-    'output = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "a crane"})\n'
+    # RM004 would read the FileOutput instead: these tests show RM001's `.url`.
+    'output = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "a crane"})  # noqa: RM004\n'
     'urllib.request.urlretrieve(output[0], "crane.png")\n'
 )
 MIGRATED = SOURCE.replace("output[0],", "output[0].url,")
@@ -174,7 +175,7 @@ def _notebook() -> str:
         nbformat.v4.new_code_cell(
             "import urllib.request\n"
             "import replicate\n"
-            'output = replicate.run("black-forest-labs/flux-schnell", input={"prompt": "a fox"})\n'
+            'output = replicate.run("black-forest-labs/flux-schnell", input={"prompt": "a fox"})  # noqa: RM004\n'
             'urllib.request.urlretrieve(output[0], "fox.webp")'
         )
     )

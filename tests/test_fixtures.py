@@ -27,9 +27,15 @@ from fixture_trees import (
 from replicate_migrate.engine.pipeline import migrate_sources
 from replicate_migrate.options import Options
 from replicate_migrate.runtime import Scenario, run_program
+from replicate_migrate.runtime.variants import make_variant
 
 FILE_CASES = [case for case in CASES if case not in TREE_CASES]
 _id = case_id
+VARIANT_CASES = [
+    pytest.param(case, name, id=f"{case_id(case)}[{name}]")
+    for case in CASES
+    for name in Scenario.load(case / "scenario.json").variants
+]
 
 
 def _options(case: Path) -> Options:
@@ -75,6 +81,36 @@ def test_same_behaviour_before_and_after(case: Path, tmp_path: Path) -> None:
     after = run_program(migrated, scenario, "1.0", tmp_path / "after")
     assert (after.stdout, after.files, after.exception) == (before.stdout, before.files, before.exception), (
         f"before stderr:\n{before.stderr}\nafter stderr:\n{after.stderr}"
+    )
+
+
+def _migrated_program(case: Path, tmp_path: Path) -> Path:
+    if case in TREE_CASES:
+        return write_tree(tmp_path / "out", expected_tree(case))
+    return _expected(case)
+
+
+@pytest.mark.parametrize(("case", "variant"), VARIANT_CASES)
+def test_variant_behaves_as_the_https_run(case: Path, variant: str, tmp_path: Path) -> None:
+    """The expected output under 1.0 once more, with the scenario varied (`"variants"`).
+
+    `data-urls`: every model output URL that the scenario serves becomes a base64 `data:`
+    URL of the same bytes. The run must write the same files and end the same way as the
+    https run, and print the same, once each data: URL in its stdout, its exception and the
+    files it wrote is mapped back to the https URL it stands for.
+    """
+    scenario = Scenario.load(case / "scenario.json")
+    varied = make_variant(scenario, variant)
+    program = _migrated_program(case, tmp_path)
+    https = run_program(program, scenario, "1.0", tmp_path / "https")
+    other = run_program(program, varied.scenario, "1.0", tmp_path / variant)
+    restored = (
+        varied.restore(other.stdout),
+        {name: varied.restore_bytes(body) for name, body in other.files.items()},
+        None if other.exception is None else varied.restore(other.exception),
+    )
+    assert restored == (https.stdout, https.files, https.exception), (
+        f"https stderr:\n{https.stderr}\n{variant} stderr:\n{other.stderr}"
     )
 
 

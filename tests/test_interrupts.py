@@ -17,7 +17,8 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="
 
 SOURCE = (
     b"import urllib.request\nimport replicate\n\n"
-    b'output = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "a crane"})\n'
+    # RM004 would read the FileOutput instead: RM001's `.url` is the edit these tests write.
+    b'output = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "a crane"})  # noqa: RM004\n'
     b'urllib.request.urlretrieve(output[0], "crane.png")\n'
 )
 GONE_WITHIN = 5.0  # seconds: a hang guard for the workers' end (today's run lives on ~18 s)

@@ -16,7 +16,8 @@ from replicate_migrate.cli.writer import TEMP_SUFFIX
 SOURCE = (
     b"import urllib.request\n"
     b"import replicate\n\n"
-    b'output = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "a crane"})\n'
+    # RM004 would read the FileOutput instead: RM001's `.url` is the edit these tests write.
+    b'output = replicate.run("bytedance/sdxl-lightning-4step", input={"prompt": "a crane"})  # noqa: RM004\n'
     b'urllib.request.urlretrieve(output[0], "crane.png")\n'
 )
 MIGRATED = SOURCE.replace(b"output[0],", b"output[0].url,")

@@ -144,6 +144,7 @@ def analyze_module(
     walker = _CallWalker(rec, resolver)
     walker.known = dict(known or {})
     walker.walk_module(module)
+    rec.body = tuple(module.body)
     if locate is None and walker.pending:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         locate = lambda node, top, statement: positions[node]

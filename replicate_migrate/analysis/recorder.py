@@ -35,6 +35,7 @@ class Recorder:
     statement: cst.CSTNode | None = None  # the innermost statement being walked
     tops: list[cst.CSTNode | None] = field(default_factory=list)  # per node id
     statements: list[cst.CSTNode | None] = field(default_factory=list)  # per node id
+    body: tuple[cst.CSTNode, ...] = ()  # the module's top-level statements that were walked
 
     def node_id(self, node: cst.CSTNode) -> int:
         key = id(node)

@@ -42,6 +42,13 @@ WORKS_AS_URL = frozenset(
     | {f"requests.{s}().{v}" for s in ("Session", "session") for v in _REQUESTS_VERBS}
 )
 
+# Web framework responses that take a FileOutput itself as their first argument (they
+# iterate its chunks; Django's HttpResponse joins them): 1.0 style, as a str is not.
+FILE_OUTPUT_CONSUMERS = frozenset(
+    {"fastapi.responses.StreamingResponse", "starlette.responses.StreamingResponse",
+     "django.http.StreamingHttpResponse", "django.http.HttpResponse", "flask.stream_with_context"}
+)  # fmt: skip
+
 NEEDS_STR_PREFIXES = (
     "json.",
     "os.path.",
@@ -105,6 +112,8 @@ def classify_call_argument(callee: str, position: int | None, keyword: str | Non
     """How `callee` treats an argument at `position` (or `keyword=`)."""
     if callee in WORKS_ANYWHERE:
         return Category.WORKS
+    if callee in FILE_OUTPUT_CONSUMERS and position == 0:
+        return Category.FILE_OUTPUT
     if callee in WORKS_AS_URL:
         is_url = position == 0 or keyword == "url"
         return Category.WORKS if is_url else Category.NEEDS_STR

@@ -19,7 +19,8 @@ from replicate_migrate.engine.importers import ImportIndex
 from replicate_migrate.engine.job import Job
 from replicate_migrate.options import Options
 from replicate_migrate.project import Project
-from replicate_migrate.rules.run_returns_file_output import RULE as FILE_OUTPUT
+from replicate_migrate.rules import RULES
+from replicate_migrate.rules.base import Fact
 from replicate_migrate.rules.run_returns_file_output.decide import Decision, decide
 
 
@@ -236,7 +237,9 @@ def decisions_of(
 ) -> dict[str, list[Decision]]:
     links = Links(facts)
     out: dict[str, list[Decision]] = {module.path: [] for module in facts}
-    if not options.is_enabled(FILE_OUTPUT.id):
+    # RM001's decisions are what a rule reading the results' flows (RM001 or a later
+    # one) rests on; each rule's check applies only its own part.
+    if not any(options.is_enabled(rule.id) for rule in RULES if Fact.FLOWS in rule.asks):
         return out
     for module in facts:
         for call in module.calls:

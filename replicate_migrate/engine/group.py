@@ -71,8 +71,10 @@ class Group:
     def span(self, node: cst.CSTNode, statement: cst.CSTNode | None = None) -> tuple[int, int, str]:
         """Offsets into `text` of `node`'s code with its own parentheses, and its indent."""
         start, end, indent = self._bare_span(node, statement)
-        before = "".join(self.render(p, indent) for p in getattr(node, "lpar", ()))
-        after = "".join(self.render(p, indent) for p in getattr(node, "rpar", ()))
+        if not isinstance(node, cst.BaseExpression):  # a `with (a, b):` keeps its own parentheses
+            return start, end, indent
+        before = "".join(self.render(p, indent) for p in node.lpar)
+        after = "".join(self.render(p, indent) for p in node.rpar)
         return start - len(before), end + len(after), indent
 
     def rendered(self, node: cst.CSTNode, indent: str) -> str:
@@ -93,7 +95,7 @@ class Group:
         # A node whose code occurs once in the group (or once in a statement whose code
         # occurs once) is found by searching for it: a few codegens of small nodes instead
         # of a positioned codegen of the whole group.
-        bare = node.with_changes(lpar=(), rpar=()) if getattr(node, "lpar", None) else node
+        bare = node.with_changes(lpar=(), rpar=()) if isinstance(node, cst.BaseExpression) and node.lpar else node
         found = self._find_once(bare, 0, len(self.text))
         if found is None and statement is not None and statement is not node:
             around = self._find_once(statement, 0, len(self.text))

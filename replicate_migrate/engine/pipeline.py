@@ -166,7 +166,7 @@ class _Run:
         self.names = self.project.keys
         self.sources: list[tuple[str, bytes]] = []
         self.first: list[Job] = []
-        pool.start(self.project.resolver, frozenset(r.id for r in RULES if options.is_enabled(r.id)))
+        pool.start(self.project.resolver, frozenset(r.id for r in RULES if options.is_enabled(r.id) and options.strategy in r.strategies))
 
     def add(self, path: str, data: bytes) -> None:
         if self.project.is_replicate_itself(path):

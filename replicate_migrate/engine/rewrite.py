@@ -41,6 +41,10 @@ def plan_edits(
     findings: list[Finding] = []
     for rule in RULES:
         output = rule.check(ctx)
+        for node in output.replaces:
+            edits.pop(node, None)
+        withdrawn = set(output.withdraws)
+        findings = [f for f in findings if (f.rule, f.line, f.column) not in withdrawn]
         findings += output.findings
         for node_edit in output.edits:
             edits.setdefault(node_edit.node, []).append(node_edit.edit)

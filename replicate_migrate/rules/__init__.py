@@ -7,6 +7,7 @@ its README section; see docs/ARCHITECTURE.md.
 from __future__ import annotations
 
 from replicate_migrate.rules import (
+    read_file_output,
     run_returns_file_output,
     stream_input_keyword,
     use_file_output_keyword,
@@ -20,6 +21,7 @@ RULES: tuple[Rule, ...] = (
     use_file_output_keyword.RULE,
     stream_input_keyword.RULE,
     run_returns_file_output.RULE,
+    read_file_output.RULE,  # after RM001: a read it makes replaces RM001's `.url` on that use
 )
 
 # `--list-rules`, SARIF and messages list the rules by id, whatever order they apply in.

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from replicate_migrate.options import Strategy
 from replicate_migrate.results import Action, Finding
 
 if TYPE_CHECKING:
@@ -78,6 +79,10 @@ class ModuleContext:
 class RuleOutput:
     edits: tuple[NodeEdit, ...] = ()
     findings: tuple[Finding, ...] = ()
+    # What this rule's edits make moot of the rules before it in RULES: their edits on
+    # these nodes, and their findings at these (rule, line, column), are dropped.
+    replaces: tuple[int, ...] = ()
+    withdraws: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class Rule:
     check: Callable[[ModuleContext], RuleOutput]
     examples: tuple[Example, ...] = ()
     release_note: str = RELEASE_1_0
+    strategies: frozenset[Strategy] = frozenset(Strategy)  # the --strategy values it runs under
 
     @property
     def help_uri(self) -> str:

@@ -1,4 +1,4 @@
-"""Offline answers for httpx, requests and urllib: scenario files are served, nothing else.
+"""Offline answers for httpx, requests, urllib (and aiohttp): scenario files are served, nothing else.
 
 Each library is patched at its transport layer, so the library's own URL handling still
 runs: a FileOutput handed to `httpx.get` or `urlopen` fails the way it does for real.
@@ -78,10 +78,12 @@ def answer_for(scenario: Scenario, url: str) -> Answer:
 
 @contextlib.contextmanager
 def patch_network(scenario: Scenario) -> Iterator[None]:
-    """Serve the scenario's files to httpx, requests and urllib; refuse every other request.
+    """Serve the scenario's files to httpx, requests, urllib, aiohttp; refuse every other request.
 
     Requests to loopback addresses go through: a test's local server stays reachable.
     """
+    from replicate_migrate.runtime.aio import patched_aiohttp  # it builds on this module
+
     with contextlib.ExitStack() as stack:
         sync, async_ = httpx.HTTPTransport, httpx.AsyncHTTPTransport
         stack.enter_context(
@@ -94,6 +96,7 @@ def patch_network(scenario: Scenario) -> Iterator[None]:
         )
         stack.enter_context(_patched_requests(scenario))
         stack.enter_context(_patched_urllib(scenario))
+        stack.enter_context(patched_aiohttp(scenario))
         for name in ("connect", "connect_ex"):
             guard = _refusing(getattr(socket.socket, name))
             stack.enter_context(_patched(socket.socket, name, guard))
@@ -130,9 +133,15 @@ def is_loopback(url: str) -> bool:
     return urlsplit(url).hostname in _LOOPBACK
 
 
+def is_passed_through(url: str) -> bool:
+    """Loopback URLs, and URLs no HTTP server answers (`data:`): the library's own code
+    handles those (httpx raises UnsupportedProtocol for a `data:` URL, as it does for real)."""
+    return is_loopback(url) or urlsplit(url).scheme not in ("http", "https")
+
+
 def _httpx_sync(scenario: Scenario, original: Any) -> Any:
     def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-        if is_loopback(str(request.url)):
+        if is_passed_through(str(request.url)):
             return original(self, request)  # type: ignore[no-any-return]
         return _httpx_response(scenario, request)
 
@@ -143,7 +152,7 @@ def _httpx_async(scenario: Scenario, original: Any) -> Any:
     async def handle_async_request(
         self: httpx.AsyncHTTPTransport, request: httpx.Request
     ) -> httpx.Response:
-        if is_loopback(str(request.url)):
+        if is_passed_through(str(request.url)):
             return await original(self, request)  # type: ignore[no-any-return]
         return _httpx_response(scenario, request)
 

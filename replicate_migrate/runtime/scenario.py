@@ -19,6 +19,7 @@ from typing import Any
 SEMANTICS = ("0.34", "1.0")
 _REF = re.compile(r"^(?P<model>[^/\s:]+/[^/\s:]+)(:(?P<version>\S+))?$")
 _MODEL_KEYS = frozenset({"output", "iterator", "error"})
+VARIANTS = ("data-urls",)  # built in runtime/variants.py
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Scenario:
     models: Mapping[str, ModelSpec] = field(default_factory=dict)
     files: Mapping[str, bytes] = field(default_factory=dict)
     input_semantics: str = "0.34"
+    variants: tuple[str, ...] = ()  # more runs of the expected output, outputs varied
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -53,6 +55,7 @@ class Scenario:
             models=MappingProxyType(_parse_models(data.get("models", {}))),
             files=MappingProxyType(_parse_files(data.get("files", {}))),
             input_semantics=semantics,
+            variants=_parse_variants(data.get("variants", [])),
             raw=MappingProxyType(dict(data)),
         )
 
@@ -100,6 +103,15 @@ def is_versioned_ref(ref: str) -> bool:
     """True for `owner/name:version` refs, the only ones that take the iterator path."""
     match = _REF.match(ref)
     return bool(match and match.group("version"))
+
+
+def _parse_variants(variants: object) -> tuple[str, ...]:
+    if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+        raise ValueError("scenario 'variants' must be a list of names")
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        raise ValueError(f"scenario has unknown variants {unknown}; known: {list(VARIANTS)}")
+    return tuple(variants)
 
 
 def _parse_models(models: object) -> dict[str, ModelSpec]:

@@ -14,6 +14,8 @@ from replicate_migrate.rules.run_returns_file_output.decide import EditKind
 def apply_decisions(ctx: ModuleContext) -> RuleOutput:
     """A finding per decision, and its edits: `.url`, `str()` or the opt-out."""
     edits, findings = [], []
+    if ID not in ctx.enabled:  # the decisions are made for the rules that read them too
+        return RuleOutput()
     for decision in ctx.decisions:
         call = decision.call
         findings.append(
