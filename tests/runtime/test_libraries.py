@@ -1,10 +1,15 @@
-"""aiohttp and the streaming handler frameworks, served offline by the runtime."""
+"""The libraries RM004's idioms run on (aiohttp, handler frameworks, Pillow), offline."""
 
 from __future__ import annotations
 
+import base64
+import io
 from pathlib import Path
 
+from PIL import Image
+
 from replicate_migrate.runtime import Scenario, run_program
+from replicate_migrate.runtime.variants import make_variant
 
 URL = "https://replicate.delivery/a/out.png"
 SCENARIO = Scenario.from_dict(
@@ -79,3 +84,31 @@ def test_handlers_stream_a_file_output_offline(tmp_path: Path) -> None:
     outcome = run_program(program, SCENARIO, "1.0", tmp_path / "work")
     assert outcome.exception is None, outcome.stderr
     assert outcome.stdout == "b'PNGDATA'\n" * 4
+
+
+PILLOW = """\
+from io import BytesIO
+
+import replicate
+from PIL import Image
+
+out = replicate.run("owner/png")
+print(Image.open(BytesIO(out.read())).size)
+"""
+
+
+def test_pillow_opens_a_read_file_output_over_https_and_data_urls(tmp_path: Path) -> None:
+    png = io.BytesIO()
+    Image.new("RGB", (3, 2), "red").save(png, format="PNG")
+    url = "https://replicate.delivery/a/red.png"
+    scenario = Scenario.from_dict(
+        {
+            "models": {"owner/png": {"output": url}},
+            "files": {url: {"base64": base64.b64encode(png.getvalue()).decode()}},
+        }
+    )
+    program = tmp_path / "pillow.py"
+    program.write_text(PILLOW)
+    for name, world in (("https", scenario), ("data", make_variant(scenario, "data-urls").scenario)):
+        outcome = run_program(program, world, "1.0", tmp_path / name)
+        assert (outcome.exception, outcome.stdout) == (None, "(3, 2)\n"), outcome.stderr
