@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import libcst as cst
+
 from replicate_migrate.analysis.module import analyze_module
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import ModuleFacts
@@ -195,7 +197,7 @@ class Worker:
                 new = node
                 for edit in edits[node_id]:
                     new = edit(new)
-            text = text[:start] + group.render(new, indent) + text[end:]
+            text = text[:start] + _code_of(group, new, indent) + text[end:]
         if not parsed.sliced.accepts(text):
             raise SourceError(f"{path}: internal error: the rewritten file does not parse; left unchanged")
         return text
@@ -210,6 +212,14 @@ class Worker:
             line = first_difference(job.data, parsed.text.encode(encoding))
             raise SourceError(f"{job.path}:{line}: the file does not round-trip through {encoding}; not rewriting")
         return text.encode(encoding)
+
+
+def _code_of(group: Group, new: cst.CSTNode, indent: str) -> str:
+    """An edited node's code; a statement line left with no statements is removed (the
+    comment and blank lines above it stay), as `rules.base.NodeEdit` allows."""
+    if isinstance(new, cst.SimpleStatementLine) and not new.body:
+        return "".join(group.render(line, indent) for line in new.leading_lines)
+    return group.render(new, indent)
 
 
 def _whole(job: Job, text: str, notebook: NotebookSource | None) -> Sliced:

@@ -48,7 +48,10 @@ class Example:
 
 @dataclass(frozen=True)
 class NodeEdit:
-    """Replace the node the Recorder numbers `node` with `edit(node)` (its rewritten form)."""
+    """Replace the node the Recorder numbers `node` with `edit(node)` (its rewritten form).
+
+    A top-level statement line edited to one with no statements (`body=()`) is removed; the
+    comment and blank lines above it stay."""
 
     node: int
     edit: Edit

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
 from replicate_migrate.rules.base import Edit
 
@@ -94,7 +93,7 @@ def as_edit(change: Statements) -> Edit:
             return node
         new = change(node)
         if not new and isinstance(node, cst.SimpleStatementLine):
-            return _Removed(body=node.body, leading_lines=node.leading_lines)
+            return node.with_changes(body=())  # removed: the engine keeps the lines above it
         return new[0] if len(new) == 1 else node
 
     return edit
@@ -136,12 +135,3 @@ def in_block(index: int, change: Statements) -> Edit:
         return node.with_changes(body=body)
 
     return edit
-
-
-class _Removed(cst.SimpleStatementLine):
-    """A top-level statement taken out: only the comment and blank lines above it remain
-    (a group's top-level statement is replaced by its rendered code, never removed)."""
-
-    def _codegen_impl(self, state: CodegenState) -> None:
-        for line in self.leading_lines:
-            line._codegen(state)
