@@ -184,8 +184,11 @@ def _replace_response(ctx: ModuleContext, reach: Reach, download: Download, out:
     if uses.facts:
         facts = ", ".join(f"{download.response}{fact}" for fact in sorted(set(uses.facts)))
         return f"left the download: {_RESPONSE} ({facts}); FileOutput has no counterpart"
-    if uses.others or not (uses.bodies or uses.chunks or uses.handed):
+    if uses.others or not uses.taken:
         return f"left the download: the response {download.response} has other uses"
+    if uses.repeated or uses.taken > 1:
+        return (f"left the download: the body of {download.response} is taken more than once, and "
+                "reading the FileOutput each time would download it again")
     change: Statements = _unwrapped if isinstance(statement, cst.With) else lambda _: []
     replaced = _statement_edits(ctx, statement, change, use.node)
     if replaced is None:

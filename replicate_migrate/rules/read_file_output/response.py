@@ -30,6 +30,13 @@ class ResponseUses:
     # id() of each use -> the top-level statement it is in, for uses at module level
     tops: dict[int, cst.CSTNode] = field(default_factory=dict)
     tight: set[int] = field(default_factory=set)  # id() of bodies an `await` must be parenthesised at
+    # A body, chunks or stream taken more than once (two uses, or one in a loop the binding
+    # is outside of): 0.34 downloaded once, reading the FileOutput each time would not.
+    repeated: bool = False
+
+    @property
+    def taken(self) -> int:
+        return len(self.bodies) + len(self.chunks) + len(self.handed)
 
 
 class _Names(cst.CSTVisitor):
@@ -63,13 +70,41 @@ def response_uses(scope: Sequence[cst.CSTNode], name: str, target: cst.CSTNode, 
         finder = _Names(name)
         node.visit(finder)
         parent = parents(node)
+        binding = _ancestors(target, parent)
         for found in finder.found:
             if found is not target:
+                before = uses.taken
                 _classify(found, parent, api, uses)
+                if uses.taken > before and _repeats(found, parent, binding):
+                    uses.repeated = True
         if len(scope) > 1 or not isinstance(node, cst.FunctionDef):
             for use in [*uses.bodies, *uses.chunks, *uses.handed]:
                 uses.tops.setdefault(id(use), node)
     return uses
+
+
+def _ancestors(node: cst.CSTNode, parent: dict[int, cst.CSTNode]) -> set[int]:
+    found: set[int] = set()
+    above = parent.get(id(node))
+    while above is not None:
+        found.add(id(above))
+        above = parent.get(id(above))
+    return found
+
+
+_REPEATING = (cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Lambda, cst.FunctionDef)
+
+
+def _repeats(use: cst.CSTNode, parent: dict[int, cst.CSTNode], binding: set[int]) -> bool:
+    """Whether `use` may run more than once for one run of the binding (`binding`: the
+    binding's ancestors): a loop or function around the use but not around the binding.
+    A for loop repeats its body, not its iterable."""
+    child, above = use, parent.get(id(use))
+    while above is not None and id(above) not in binding:
+        if isinstance(above, _REPEATING) or (isinstance(above, cst.For) and above.iter is not child):
+            return True
+        child, above = above, parent.get(id(above))
+    return False
 
 
 def _chain(name: cst.Name, parent: dict[int, cst.CSTNode]) -> tuple[str, cst.CSTNode, bool]:
