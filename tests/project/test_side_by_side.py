@@ -14,11 +14,12 @@ def _folder(case: Path) -> str:
 
 
 def test_every_fixture_folder_alone_and_side_by_side(tmp_path: Path) -> None:
-    groups: dict[object, list[Path]] = defaultdict(list)  # one tree per strategy
+    groups: dict[object, list[Path]] = defaultdict(list)  # one tree per strategy and rule set
     for case in CASES:
-        groups[options_of(case).strategy].append(case)
-    for strategy, cases in groups.items():
-        tree = tmp_path / f"tree-{strategy.value}"
+        options = options_of(case)
+        groups[options.strategy, options.ignore].append(case)
+    for number, cases in enumerate(groups.values()):
+        tree = tmp_path / f"tree-{number}"
         for case in cases:
             write_tree(tree / _folder(case), input_tree(case))
         together = run_tree(tree, options_of(cases[0], tree, jobs=2))
