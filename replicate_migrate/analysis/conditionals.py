@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from replicate_migrate.analysis.binding import Binder
-from replicate_migrate.analysis.expressions import NOTHING, Env
+from replicate_migrate.analysis.expressions import NOTHING
 from replicate_migrate.analysis.normalise import as_list, listed_target
 
 
@@ -17,13 +17,3 @@ class Conditionals(Binder):
         self.guarded_if(node)  # the test, then both branches (narrowed when it is a str/FileOutput guard)
         if listed is not None:
             self.env[listed] = as_list(before)
-
-    # -- provided by the statement walker ----------------------------------------
-    def branch(self, suite: cst.BaseSuite | None) -> Env:
-        raise NotImplementedError
-
-    def otherwise(self, orelse: cst.If | cst.Else | None) -> Env:
-        raise NotImplementedError
-
-    def join(self, *envs: Env) -> None:
-        raise NotImplementedError
