@@ -1,4 +1,4 @@
-"""Run-wide steps between the two phases: what else to analyse, the models, one decision per call.
+"""Run-wide steps between the two phases: what else to analyse, the models, the rules' project phases.
 
 Imported once every file is read, so that a run's start (and the fork of its workers)
 does not wait for the analysis and catalog modules.
@@ -13,15 +13,14 @@ from pathlib import Path
 
 from replicate_migrate.analysis.catalog import catalog_lookup
 from replicate_migrate.analysis.link import Links
-from replicate_migrate.analysis.models import ModelFacts, model_of
+from replicate_migrate.analysis.models import ModelFacts
 from replicate_migrate.analysis.values import Category, ModuleFacts, Source
 from replicate_migrate.engine.importers import ImportIndex
 from replicate_migrate.engine.job import Job
 from replicate_migrate.options import Options
 from replicate_migrate.project import Project
-from replicate_migrate.rules import RULES
-from replicate_migrate.rules.base import Fact
-from replicate_migrate.rules.run_returns_file_output.decide import Decision, decide
+from replicate_migrate.rules import RULES, enabled_ids
+from replicate_migrate.rules.base import Conclusions, Fact, ProjectContext, Rule
 
 
 class Demand:
@@ -207,6 +206,9 @@ class Demand:
 
 
 def models_of(facts: list[ModuleFacts], options: Options) -> tuple[dict[str, ModelFacts], tuple[str, ...]]:
+    """Each model's output kind, from the catalog and --online, when a rule on asks for them."""
+    if not any(Fact.MODELS in rule.asks for rule in _wanted(options)):
+        return {}, ()
     refs = {ref for module in facts for call in module.calls for ref in (call.refs or [call.ref]) if ref}
     models: dict[str, ModelFacts] = {}
     for ref in refs:
@@ -232,18 +234,25 @@ def _default_cache() -> Path:
     return Path(base) / "replicate-migrate"
 
 
-def decisions_of(
+def _wanted(options: Options) -> list[Rule]:
+    """The rules on in this run, and those whose conclusions they read, in RULES order."""
+    enabled = enabled_ids(options)
+    wanted = enabled | {read for rule in RULES if rule.id in enabled for read in rule.reads}
+    return [rule for rule in RULES if rule.id in wanted]
+
+
+def project_phase(
     facts: list[ModuleFacts], models: dict[str, ModelFacts], options: Options
-) -> dict[str, list[Decision]]:
-    links = Links(facts)
-    out: dict[str, list[Decision]] = {module.path: [] for module in facts}
-    # RM001's decisions are what a rule reading the results' flows (RM001 or a later
-    # one) rests on; each rule's check applies only its own part.
-    if not any(options.is_enabled(rule.id) for rule in RULES if Fact.FLOWS in rule.asks):
-        return out
-    for module in facts:
-        for call in module.calls:
-            if call.method in ("run", "async_run"):
-                model = model_of(call.refs or ([call.ref] if call.ref else []), models)
-                out[module.path].append(decide(call, model, links, options.strategy))
+) -> dict[str, dict[str, tuple[object, ...]]]:
+    """Module path -> rule id -> what that rule's project phase concluded for the module.
+
+    A phase runs when its rule is on, or a rule that is on reads its conclusions.
+    """
+    out: dict[str, dict[str, tuple[object, ...]]] = {module.path: {} for module in facts}
+    ctx = ProjectContext(tuple(facts), models, options.strategy)
+    for rule in _wanted(options):
+        if rule.project is not None:
+            concluded: Conclusions = rule.project(ctx)
+            for path, items in concluded.items():
+                out[path][rule.id] = items
     return out

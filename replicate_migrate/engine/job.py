@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 SEEDS = frozenset({"replicate"})
 
+# What the rules' project phases concluded: module path -> rule id -> items (the worker
+# holding the module hands its part to the rules' checks).
+Concluded = dict[str, dict[str, tuple[object, ...]]]
+
 
 @dataclass(frozen=True)
 class Job:

@@ -16,7 +16,7 @@ from replicate_migrate.engine.job import Job
 from replicate_migrate.engine.pool import Pool, Progress
 from replicate_migrate.options import Options
 from replicate_migrate.results import FileResult
-from replicate_migrate.rules import RULES
+from replicate_migrate.rules import enabled_ids
 
 # A file is analysed from the start when it imports replicate; others only when the run
 # asks (they call a function returning a result, or define one a result is passed to).
@@ -166,7 +166,7 @@ class _Run:
         self.names = self.project.keys
         self.sources: list[tuple[str, bytes]] = []
         self.first: list[Job] = []
-        pool.start(self.project.resolver, frozenset(r.id for r in RULES if options.is_enabled(r.id) and options.strategy in r.strategies))
+        pool.start(self.project.resolver, enabled_ids(options))
 
     def add(self, path: str, data: bytes) -> None:
         if self.project.is_replicate_itself(path):
@@ -195,8 +195,8 @@ class _Run:
             facts.update((f.path, f) for f in self.pool.analyze(more))
         ordered = [facts[path] for path in sorted(facts)]  # workers answer in any order
         models, warnings = crossfile.models_of(ordered, self.options)
-        decisions = crossfile.decisions_of(ordered, models, self.options)
-        wanted = {path: items for path, items in decisions.items() if path in self.named}
+        concluded = crossfile.project_phase(ordered, models, self.options)
+        wanted = {path: items for path, items in concluded.items() if path in self.named}
         results = [r for r in self.pool.rewrite(wanted) if r.path in self.named]
         results.sort(key=lambda r: r.path)
         return RunOutcome(tuple(results), warnings, len(self.named))

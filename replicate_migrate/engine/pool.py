@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, cast
 
-from replicate_migrate.engine.job import Job
+from replicate_migrate.engine.job import Concluded, Job
 from replicate_migrate.results import FileResult
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from replicate_migrate.analysis.values import ModuleFacts
     from replicate_migrate.engine.worker import Worker
     from replicate_migrate.project.resolver import Resolver
-    from replicate_migrate.rules.run_returns_file_output.decide import Decision
 
 
 CHUNK = 16  # files per message to a worker
@@ -162,12 +161,12 @@ class Pool:
                 facts = self._receive(conn)
                 self._answered(facts or [], self.busy.pop(conn), progress)
 
-    def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
+    def rewrite(self, concluded: Concluded) -> list[FileResult]:
         """Every file's result: rewritten, unchanged, or its error (a dead worker's files too)."""
         if self.in_process:
-            return self.local.rewrite(decisions)
-        batches: list[dict[str, list[Decision]]] = [{} for _ in self.conns]
-        for path, items in decisions.items():
+            return self.local.rewrite(concluded)
+        batches: list[Concluded] = [{} for _ in self.conns]
+        for path, items in concluded.items():
             batches[self.owner.get(path, 0)][path] = items
         pending = [conn for index, conn in enumerate(self.conns) if self._send(index, ("rewrite", batches[index]))]
         out: list[FileResult] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import libcst as cst
 
 from replicate_migrate.analysis.recorder import Recorder
@@ -9,7 +11,6 @@ from replicate_migrate.analysis.values import ModuleFacts
 from replicate_migrate.results import Finding
 from replicate_migrate.rules import RULES
 from replicate_migrate.rules.base import Edit, ModuleContext
-from replicate_migrate.rules.run_returns_file_output.decide import Decision
 
 
 class _Rewriter(cst.CSTTransformer):
@@ -28,15 +29,16 @@ class _Rewriter(cst.CSTTransformer):
 def plan_edits(
     rec: Recorder,
     facts: ModuleFacts,
-    decisions: list[Decision],
+    concluded: Mapping[str, tuple[object, ...]],
     rules: frozenset[str],
 ) -> tuple[dict[int, list[Edit]], list[Finding]]:
     """The edits (by the Recorder's node id) every rule makes here, and the findings.
 
     Each rule in RULES is asked in turn; on a node two rules edit, the edits apply in
-    RULES order.
+    RULES order. An edit of a node this module does not number raises: the conclusions
+    were not this file's (facts of two files mistaken for one must not edit either).
     """
-    ctx = ModuleContext(facts.path, rec, facts, tuple(decisions), rules)
+    ctx = ModuleContext(facts.path, rec, facts, concluded, rules)
     edits: dict[int, list[Edit]] = {}
     findings: list[Finding] = []
     for rule in RULES:
@@ -47,6 +49,8 @@ def plan_edits(
         findings = [f for f in findings if (f.rule, f.line, f.column) not in withdrawn]
         findings += output.findings
         for node_edit in output.edits:
+            if not 0 <= node_edit.node < len(rec.nodes):
+                raise ValueError(f"{rule.id} edits node {node_edit.node}, which this file does not have")
             edits.setdefault(node_edit.node, []).append(node_edit.edit)
     findings.sort(key=lambda f: (f.line, f.column, f.rule))
     return edits, findings

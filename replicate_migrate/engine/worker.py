@@ -1,11 +1,12 @@
-"""One worker's files: parse once, analyse (phase 1), then apply the run's decisions (phase 2).
+"""One worker's files: parse once, analyse (phase 1), then ask the rules for edits (phase 2).
 
 The parsed groups of each file stay in the worker between the phases, so no statement
-is parsed twice however the facts of other files widen or change the decisions.
+is parsed twice however the facts of other files widen or change the rules' conclusions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -13,7 +14,7 @@ import libcst as cst
 from replicate_migrate.analysis.module import analyze_module
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.values import ModuleFacts
-from replicate_migrate.engine.job import Job, internal_error
+from replicate_migrate.engine.job import Concluded, Job, internal_error
 from replicate_migrate.engine.rewrite import apply_edits, plan_edits
 from replicate_migrate.engine.slices import Group, Sliced, SliceError
 from replicate_migrate.engine.source import (
@@ -34,7 +35,6 @@ from replicate_migrate.notebooks import (
 from replicate_migrate.project.resolver import Resolver
 from replicate_migrate.results import FileResult, Finding
 from replicate_migrate.rules.base import Edit
-from replicate_migrate.rules.run_returns_file_output.decide import Decision
 
 
 @dataclass
@@ -126,10 +126,10 @@ class Worker:
         )
         return _Parsed(job, text, sliced, rec, facts, notebook, known)
 
-    def rewrite(self, decisions: dict[str, list[Decision]]) -> list[FileResult]:
+    def rewrite(self, concluded: Concluded) -> list[FileResult]:
         """Every file this worker holds, rewritten or with its error. Never raises for a file."""
         results = list(self.failed.values())
-        for path, items in decisions.items():  # the files the run reports, no others
+        for path, items in concluded.items():  # the files the run reports, no others
             parsed = self.parsed.get(path)
             if parsed is None:
                 continue
@@ -139,12 +139,9 @@ class Worker:
                 results.append(FileResult(path, parsed.job.data, error=internal_error(path, error)))
         return results
 
-    def _rewrite_one(self, parsed: _Parsed, decisions: list[Decision]) -> FileResult:
+    def _rewrite_one(self, parsed: _Parsed, concluded: Mapping[str, tuple[object, ...]]) -> FileResult:
         job = parsed.job
-        foreign = _foreign_decision(parsed, decisions)
-        if foreign is not None:  # applying it would edit whichever node has that number here
-            return FileResult(job.path, job.data, error=f"{job.path}: internal error: {foreign} (please report this)")
-        edits, findings = plan_edits(parsed.rec, parsed.facts, decisions, self.rules)
+        edits, findings = plan_edits(parsed.rec, parsed.facts, concluded, self.rules)
         if parsed.notebook is not None:
             findings = [_in_cell(f, parsed.notebook) for f in findings]
         try:
@@ -246,20 +243,6 @@ def _message(job: Job, error: Exception) -> str:
     if isinstance(error, RecursionError):
         return f"{job.path}: too deeply nested to analyse"
     return str(error)
-
-
-def _foreign_decision(parsed: _Parsed, decisions: list[Decision]) -> str | None:
-    """Why `decisions` cannot be this file's (a call it does not have, a node it does not
-    number), or None. Facts from two files mistaken for one must not edit either."""
-    calls = {call.id for call in parsed.facts.calls}
-    nodes = len(parsed.rec.nodes)
-    for decision in decisions:
-        if decision.call.id not in calls:
-            return f"a decision names call {decision.call.id!r}, which this file does not have"
-        for node_id, _ in decision.edits:
-            if not 0 <= node_id < nodes:
-                return f"a decision names node {node_id}, which this file does not have"
-    return None
 
 
 def _decode_notebook(job: Job) -> str:

@@ -6,6 +6,7 @@ its README section; see docs/ARCHITECTURE.md.
 
 from __future__ import annotations
 
+from replicate_migrate.options import Options
 from replicate_migrate.rules import (
     read_file_output,
     run_returns_file_output,
@@ -26,6 +27,11 @@ RULES: tuple[Rule, ...] = (
 
 # `--list-rules`, SARIF and messages list the rules by id, whatever order they apply in.
 RULES_BY_ID: tuple[Rule, ...] = tuple(sorted(RULES, key=lambda rule: rule.id))
+
+
+def enabled_ids(options: Options) -> frozenset[str]:
+    """The ids of the rules this run applies: selected, not ignored, on under its strategy."""
+    return frozenset(r.id for r in RULES if options.is_enabled(r.id) and options.strategy in r.strategies)
 
 
 def rule_by_id(rule_id: str) -> Rule | None:

@@ -1,17 +1,20 @@
 """The rule interface: what a rule is told about one module, and what it answers.
 
-A rule is a `Rule` value in its own module under `rules/`, listed once in `RULES`. The
-engine hands each rule a `ModuleContext` (the module's facts from `analysis/`, the CST
-nodes they number, the run's project-wide decisions for its calls) and applies the
-`NodeEdit`s the rule returns, in `RULES` order, in one pass; the findings go to the report.
+A rule is a `Rule` value in its own module under `rules/`, listed once in `RULES`. A rule
+whose answer depends on other files has a `project` phase: the engine hands it every
+module's facts (`ProjectContext`) once they are all in, and keeps what it concludes per
+module. Then the engine hands each rule a `ModuleContext` (the module's facts from
+`analysis/`, the CST nodes they number, the project phases' conclusions for it) and applies
+the `NodeEdit`s the rule returns, in `RULES` order, in one pass; the findings go to the report.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from replicate_migrate.options import Strategy
 from replicate_migrate.results import Action, Finding
@@ -19,15 +22,19 @@ from replicate_migrate.results import Action, Finding
 if TYPE_CHECKING:
     import libcst as cst
 
+    from replicate_migrate.analysis.link import Links
+    from replicate_migrate.analysis.models import ModelFacts
     from replicate_migrate.analysis.recorder import Recorder
     from replicate_migrate.analysis.values import CallSite, ModuleFacts
-    from replicate_migrate.rules.run_returns_file_output.decide import Decision
 
 _README = "https://github.com/replicate-migrate/replicate-migrate"
 RELEASE_1_0 = "https://github.com/replicate/replicate-python/releases/tag/1.0.0"
 
 # LibCST is imported only where a file is parsed: the CLI reads RULES without it.
 Edit = Callable[["cst.CSTNode"], "cst.CSTNode"]
+# What a rule's project phase concluded for one module (any picklable values: they go to
+# the worker holding the module), by module path.
+Conclusions = Mapping[str, tuple[Any, ...]]
 
 
 class Fact(str, enum.Enum):
@@ -35,7 +42,8 @@ class Fact(str, enum.Enum):
 
     CALLS = "calls"  # each replicate call site: method, ref, arguments, suppressions
     FLOWS = "flows"  # where each run() result goes, across modules, and what each use needs
-    MODELS = "models"  # each model's output kind (catalog, schema, --online)
+    MODELS = "models"  # each model's output kind (catalog, schema, --online): looked up only
+    # when a rule on (or one whose conclusions it reads) asks for it
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,7 @@ class ModuleContext:
     path: str
     rec: Recorder  # node id -> CST node, its top-level statement and its statement
     facts: ModuleFacts  # the module's call sites, values and uses
-    decisions: tuple[Decision, ...]  # project-wide verdict per run() call (kind, action)
+    project: Mapping[str, tuple[Any, ...]]  # rule id -> its project phase's conclusions here
     enabled: frozenset[str]  # the rule ids this run applies
 
     def call_node(self, call: CallSite) -> cst.Call | None:
@@ -76,6 +84,22 @@ class ModuleContext:
         node = self.rec.nodes[call.node]
         assert isinstance(node, cst.Call)
         return node
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    """What a rule's project phase reads: the facts of every module the run analysed."""
+
+    facts: tuple[ModuleFacts, ...]  # sorted by path
+    models: Mapping[str, ModelFacts]  # model ref -> output kind (catalog, schema, --online)
+    strategy: Strategy
+
+    @cached_property
+    def links(self) -> Links:
+        """Where each run() result flows, across modules (built once, when first asked)."""
+        from replicate_migrate.analysis.link import Links
+
+        return Links(list(self.facts))
 
 
 @dataclass(frozen=True)
@@ -101,6 +125,12 @@ class Rule:
     examples: tuple[Example, ...] = ()
     release_note: str = RELEASE_1_0
     strategies: frozenset[Strategy] = frozenset(Strategy)  # the --strategy values it runs under
+    # The project phase, for a rule whose answer depends on other files: every module's
+    # facts -> its conclusions per module path, handed to `check` as `ctx.project[id]`.
+    project: Callable[[ProjectContext], Conclusions] | None = None
+    # Rules whose conclusions `check` reads too: their project phase runs whenever this
+    # rule is on, also when they are not (RM004 reads RM001's decisions).
+    reads: tuple[str, ...] = ()
 
     @property
     def help_uri(self) -> str:

@@ -82,7 +82,7 @@ def test_a_file_is_analysed_and_rewritten_by_the_same_worker(jobs: int) -> None:
         assert sorted(f.path for f in facts) == ["m0.py", "m1.py", "m2.py"]
         # Growing a file's analysis sends no bytes: the worker holding it still has them.
         assert pool.analyze([Job("m1.py", "m1", b"", provide=frozenset({"out"}))]) == []
-        results = pool.rewrite({f.path: [] for f in facts})
+        results = pool.rewrite({f.path: {} for f in facts})
     assert sorted(r.path for r in results) == ["m0.py", "m1.py", "m2.py"]
     assert all(r.error is None for r in results)
 
@@ -111,7 +111,7 @@ def _run(jobs: int, count: int = 3) -> dict[str, FileResult]:
         pool.start(EMPTY, frozenset({"RM001"}))
         facts = sorted(pool.analyze([Job(f"m{i}.py", f"m{i}", SOURCE) for i in range(count)]), key=lambda f: f.path)
         models, _ = crossfile.models_of(facts, Options())
-        results = pool.rewrite(crossfile.decisions_of(facts, models, Options()))
+        results = pool.rewrite(crossfile.project_phase(facts, models, Options()))
     return {r.path: r for r in results}
 
 
@@ -186,9 +186,13 @@ def test_a_decision_naming_what_the_file_lacks_is_refused(jobs: int) -> None:
         call = facts["m0.py"].calls[0]
         stray = Decision(call, Action.REWRITTEN, "added .url", edits=((10**6, URL),))
         other = Decision(replace(call, id="elsewhere:1"), Action.REWRITTEN, "added .url")
-        results = {r.path: r for r in pool.rewrite({"m0.py": [stray], "m1.py": [other]})}
+        results = {r.path: r for r in pool.rewrite({"m0.py": {"RM001": (stray,)}, "m1.py": {"RM001": (other,)}})}
 
-    for path in ("m0.py", "m1.py"):
-        error = results[path].error
-        assert error is not None and error.startswith(f"{path}: internal error: a decision names"), error
-        assert results[path].migrated is None
+    assert results["m0.py"].error == (
+        "m0.py: internal error: ValueError: RM001 edits node 1000000, which this file does not have (please report this)"
+    )
+    assert results["m1.py"].error == (
+        "m1.py: internal error: ValueError: a decision names call 'elsewhere:1', which this file does not have"
+        " (please report this)"
+    )
+    assert results["m0.py"].migrated is None and results["m1.py"].migrated is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from replicate_migrate.options import Strategy
 from replicate_migrate.rules.base import Example, Fact, ModuleContext, Rule, RuleOutput
+from replicate_migrate.rules.run_returns_file_output import ID as RM001
 
 ID = "RM004"
 
@@ -37,6 +38,7 @@ RULE = Rule(
     asks=frozenset({Fact.CALLS, Fact.FLOWS, Fact.MODELS}),
     check=check,
     strategies=frozenset({Strategy.AUTO}),
+    reads=(RM001,),  # RM001's decisions: where 1.0 certainly returns a FileOutput
     examples=(
         Example(
             f"import replicate\nimport urllib.request\n{_RUN}urllib.request.urlretrieve(output[0], 'out.png')\n",

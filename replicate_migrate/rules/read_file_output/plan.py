@@ -37,7 +37,7 @@ from replicate_migrate.rules.read_file_output.response import (
     response_uses,
 )
 from replicate_migrate.rules.run_returns_file_output import ID as RM001
-from replicate_migrate.rules.run_returns_file_output.decide import Decision
+from replicate_migrate.rules.run_returns_file_output.decide import Decision, decisions_in
 
 _KINDS = frozenset({OutputKind.FILE, OutputKind.FILE_LIST, OutputKind.FILE_ITERATOR})
 _READ = "replaced by FileOutput.read()"
@@ -59,7 +59,7 @@ def plan_module(ctx: ModuleContext) -> RuleOutput:
     if ID not in ctx.enabled:
         return RuleOutput()
     links = Links([ctx.facts])
-    for decision in ctx.decisions:
+    for decision in decisions_in(ctx):
         model = _certain(decision)
         if model is not None:
             _plan_call(ctx, decision, model, links.reach(Source("call", decision.call.id)), out)

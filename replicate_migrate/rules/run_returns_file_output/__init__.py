@@ -1,15 +1,30 @@
 """RM001: replicate 1.0's run() returns FileOutput objects where 0.34 returned URL strings.
 
-https://github.com/replicate/replicate-python/releases/tag/1.0.0 — `decide` makes one
-project-wide decision per run() call (the engine runs it over every module's facts, as
-uses may be in other files); `check` turns a module's decisions into edits and findings.
+https://github.com/replicate/replicate-python/releases/tag/1.0.0 — the project phase
+makes one decision per run() call from every module's facts (uses may be in other files);
+`check` turns a module's decisions into edits and findings. RM004 reads the decisions too.
 """
 
 from __future__ import annotations
 
-from replicate_migrate.rules.base import Example, Fact, ModuleContext, Rule, RuleOutput
+from replicate_migrate.rules.base import (
+    Conclusions,
+    Example,
+    Fact,
+    ModuleContext,
+    ProjectContext,
+    Rule,
+    RuleOutput,
+)
 
 ID = "RM001"
+
+
+def project(ctx: ProjectContext) -> Conclusions:
+    """Module path -> one `Decision` per run()/async_run() call in it."""
+    from replicate_migrate.rules.run_returns_file_output.decide import decide_project
+
+    return decide_project(ctx)
 
 
 def check(ctx: ModuleContext) -> RuleOutput:
@@ -32,6 +47,7 @@ RULE = Rule(
     ),
     asks=frozenset({Fact.CALLS, Fact.FLOWS, Fact.MODELS}),
     check=check,
+    project=project,
     examples=(
         Example(
             f"import replicate\nout = replicate.run({_FLUX}, input={{}})\nprint(out[0].startswith('https:'))\n",

@@ -6,12 +6,13 @@ import enum
 from dataclasses import dataclass, replace
 
 from replicate_migrate.analysis.link import Links, Reach
-from replicate_migrate.analysis.models import ModelFacts, OutputKind, split_ref
+from replicate_migrate.analysis.models import ModelFacts, OutputKind, model_of, split_ref
 from replicate_migrate.analysis.shape import Shape, is_file_output_use, needs_fix, shape_of
 from replicate_migrate.analysis.values import WRAP, CallSite, Category, Path, Source
 from replicate_migrate.options import Strategy
 from replicate_migrate.project.resolver import display
 from replicate_migrate.results import Action
+from replicate_migrate.rules.base import ModuleContext, ProjectContext
 from replicate_migrate.rules.run_returns_file_output import ID
 from replicate_migrate.rules.run_returns_file_output.iterators import (
     is_fixable_join,
@@ -54,6 +55,29 @@ class _Facts:
     url_called: bool
     materialised: bool = False  # the whole output is made a list (`list(out)`)
     dual: tuple[Reach, ...] = ()  # works with both types: no fix, but `.url` upstream skips its FileOutput branch
+
+
+def decide_project(ctx: ProjectContext) -> dict[str, tuple[Decision, ...]]:
+    """Module path -> the decision for each run()/async_run() call in it."""
+    return {
+        module.path: tuple(
+            decide(call, model_of(call.refs or ([call.ref] if call.ref else []), ctx.models), ctx.links, ctx.strategy)
+            for call in module.calls
+            if call.method in ("run", "async_run")
+        )
+        for module in ctx.facts
+    }
+
+
+def decisions_in(ctx: ModuleContext) -> tuple[Decision, ...]:
+    """The module's decisions. Raises for one naming a call the module does not have: the
+    facts of two files were mistaken for one, and its node ids would edit the wrong nodes."""
+    decisions = tuple(d for d in ctx.project.get(ID, ()) if isinstance(d, Decision))
+    calls = {call.id for call in ctx.facts.calls}
+    for decision in decisions:
+        if decision.call.id not in calls:
+            raise ValueError(f"a decision names call {decision.call.id!r}, which this file does not have")
+    return decisions
 
 
 def decide(call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy) -> Decision:

@@ -8,7 +8,7 @@ from replicate_migrate.results import Finding
 from replicate_migrate.rules.base import Edit, ModuleContext, NodeEdit, RuleOutput
 from replicate_migrate.rules.edits import add_keyword, as_str, str_items, with_url
 from replicate_migrate.rules.run_returns_file_output import ID
-from replicate_migrate.rules.run_returns_file_output.decide import EditKind
+from replicate_migrate.rules.run_returns_file_output.decide import EditKind, decisions_in
 
 
 def apply_decisions(ctx: ModuleContext) -> RuleOutput:
@@ -16,7 +16,7 @@ def apply_decisions(ctx: ModuleContext) -> RuleOutput:
     edits, findings = [], []
     if ID not in ctx.enabled:  # the decisions are made for the rules that read them too
         return RuleOutput()
-    for decision in ctx.decisions:
+    for decision in decisions_in(ctx):
         call = decision.call
         findings.append(
             Finding(ctx.path, call.line, call.column, ID, decision.action, decision.message,
