@@ -8,20 +8,48 @@ from __future__ import annotations
 
 import libcst as cst
 
-__all__ = ["class_value", "mutated_names", "sets_attribute"]
+__all__ = ["ClassAttributes", "mutated_names"]
+
+_Store = tuple["cst.FunctionDef | None", cst.BaseExpression]
 
 
-def sets_attribute(cls: cst.ClassDef, attr: str) -> bool:
-    """Whether the class body or one of its methods binds `attr` (`x.attr = ...`)."""
-    return bool(_stores(cls, attr) or _class_attributes(cls, attr))
+class ClassAttributes:
+    """One class and where it sets each attribute; its body is searched once, when first
+    asked (each `self.attr` read asks: a search per read made large classes quadratic)."""
+
+    def __init__(self, cls: cst.ClassDef) -> None:
+        self.cls = cls
+        self._stores: dict[str, list[_Store]] | None = None
+        self._attributes: dict[str, list[cst.BaseExpression]] | None = None
+
+    def sets(self, attr: str) -> bool:
+        """Whether the class body or one of its methods binds `attr` (`x.attr = ...`)."""
+        return bool(self.stores(attr) or self.attributes(attr))
+
+    def stores(self, attr: str) -> list[_Store]:
+        """Every `x.attr = value` in the class (any target spelled `<name>.attr`), with its method."""
+        if self._stores is None:
+            finder = _StoreFinder()
+            self.cls.visit(finder)
+            self._stores = finder.found
+        return self._stores.get(attr, [])
+
+    def attributes(self, attr: str) -> list[cst.BaseExpression]:
+        """The values the class body assigns to `attr` (`attr = ...`, `attr: T = ...`)."""
+        if self._attributes is None:
+            self._attributes = _class_attributes(self.cls)
+        return self._attributes.get(attr, [])
+
+    def value(self, attr: str) -> tuple[cst.BaseExpression, str] | None:
+        """The expression `self.attr` / `cls.attr` / `Class.attr` holds when the class sets it
+        once: a class attribute, or `self.attr = ...` in `__init__` (a parameter's default, or
+        the value itself); with where it was set. None when it is set anywhere else too."""
+        return _value(self.cls, attr, self.stores(attr), self.attributes(attr))
 
 
-def class_value(cls: cst.ClassDef, attr: str) -> tuple[cst.BaseExpression, str] | None:
-    """The expression `self.attr` / `cls.attr` / `Class.attr` holds when the class sets it
-    once: a class attribute, or `self.attr = ...` in `__init__` (a parameter's default, or
-    the value itself); with where it was set. None when it is set anywhere else too."""
-    stores = _stores(cls, attr)
-    attributes = _class_attributes(cls, attr)
+def _value(
+    cls: cst.ClassDef, attr: str, stores: list[_Store], attributes: list[cst.BaseExpression]
+) -> tuple[cst.BaseExpression, str] | None:
     if len(stores) + len(attributes) != 1:
         return None
     if attributes:
@@ -37,30 +65,25 @@ def class_value(cls: cst.ClassDef, attr: str) -> tuple[cst.BaseExpression, str] 
     return value, f"self.{attr} set in {cls.name.value}.__init__"
 
 
-def _class_attributes(cls: cst.ClassDef, attr: str) -> list[cst.BaseExpression]:
-    out: list[cst.BaseExpression] = []
+def _class_attributes(cls: cst.ClassDef) -> dict[str, list[cst.BaseExpression]]:
+    out: dict[str, list[cst.BaseExpression]] = {}
     for statement in cls.body.body:
         for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
             if isinstance(small, cst.Assign):
-                names = [t.target for t in small.targets]
-                out += [small.value for n in names if isinstance(n, cst.Name) and n.value == attr]
+                for target in small.targets:
+                    if isinstance(target.target, cst.Name):
+                        out.setdefault(target.target.value, []).append(small.value)
             elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value:
-                out += [small.value] if small.target.value == attr else []
+                out.setdefault(small.target.value, []).append(small.value)
     return out
 
 
-def _stores(cls: cst.ClassDef, attr: str) -> list[tuple[cst.FunctionDef | None, cst.BaseExpression]]:
-    """Every `x.attr = value` in the class (any target spelled `<name>.attr`), with its method."""
-    finder = _StoreFinder(attr)
-    cls.visit(finder)
-    return finder.found
-
-
 class _StoreFinder(cst.CSTVisitor):
-    def __init__(self, attr: str) -> None:
-        self.attr = attr
+    """Every `x.attr = value` in a class, by attr, with the method it is in."""
+
+    def __init__(self) -> None:
         self.method: list[cst.FunctionDef] = []
-        self.found: list[tuple[cst.FunctionDef | None, cst.BaseExpression]] = []
+        self.found: dict[str, list[_Store]] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.method.append(node)
@@ -72,10 +95,11 @@ class _StoreFinder(cst.CSTVisitor):
         if isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._target(element.value, None)
-        elif isinstance(target, cst.Attribute) and target.attr.value == self.attr:
+        elif isinstance(target, cst.Attribute):
             where = self.method[-1] if len(self.method) == 1 else None
             # Only a plain `x.attr = value` has a value to follow; anything else counts twice.
-            self.found += [(where, value)] if value is not None else [(None, target), (None, target)]
+            found = self.found.setdefault(target.attr.value, [])
+            found += [(where, value)] if value is not None else [(None, target), (None, target)]
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from replicate_migrate.analysis.class_refs import mutated_names, sets_attribute
+from replicate_migrate.analysis.class_refs import ClassAttributes, mutated_names
 from replicate_migrate.analysis.flow import FlowWalker
 from replicate_migrate.analysis.methods import dotted_name, module_exports, module_instances
 from replicate_migrate.analysis.recorder import Recorder
@@ -68,7 +68,7 @@ class _CallWalker(FlowWalker):
     def __init__(self, rec: Recorder, resolver: Resolver | None) -> None:
         super().__init__(rec, resolver)
         self.pending: list[_FoundCall] = []
-        self.class_nodes: dict[str, cst.ClassDef] = {}
+        self.class_nodes: dict[str, ClassAttributes] = {}
         self.mutated: frozenset[str] | None = None
         self.on_call_site = self.record_call
 
@@ -97,18 +97,18 @@ class _CallWalker(FlowWalker):
         quals = [value.name for value in found if isinstance(value, Qual)]
         return quals[0] if len(found) == 1 and quals else ""
 
-    def class_of(self, name: str) -> cst.ClassDef | None:
+    def class_of(self, name: str) -> ClassAttributes | None:
         found = self.lookup(name)
         owners = [v.qualname for v in found if isinstance(v, (Instance, Class))]
         return self.class_nodes.get(owners[0]) if len(found) == 1 and owners else None
 
-    def is_overridden(self, cls: cst.ClassDef, attr: str) -> bool:
+    def is_overridden(self, cls: ClassAttributes, attr: str) -> bool:
         # Subclasses in other modules are not seen; a base is matched by its last name.
-        name = cls.name.value
+        name = cls.cls.name.value
         return any(
-            sets_attribute(other, attr)
+            other.sets(attr)
             for other in self.class_nodes.values()
-            if any(dotted_name(base.value).rpartition(".")[2] == name for base in other.bases)
+            if any(dotted_name(base.value).rpartition(".")[2] == name for base in other.cls.bases)
         )
 
     def walk_module(self, module: cst.Module) -> None:
@@ -121,7 +121,7 @@ class _CallWalker(FlowWalker):
         return name in self.mutated
 
     def classdef(self, node: cst.ClassDef) -> None:
-        self.class_nodes[f"{self.owner or self.scope or self.rec.module_name}.{node.name.value}"] = node
+        self.class_nodes[f"{self.owner or self.scope or self.rec.module_name}.{node.name.value}"] = ClassAttributes(node)
         super().classdef(node)
 
 

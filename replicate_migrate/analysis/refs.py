@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from replicate_migrate.analysis.class_refs import class_value
+from replicate_migrate.analysis.class_refs import ClassAttributes
 from replicate_migrate.analysis.methods import dotted_name
 
 __all__ = ["Ref", "RefReader", "resolve_ref"]
@@ -216,7 +216,7 @@ class RefReader:
         """Whether the module stores into `name[...]` or calls a mutating method on it."""
         return True
 
-    def is_overridden(self, cls: cst.ClassDef, attr: str) -> bool:
+    def is_overridden(self, cls: ClassAttributes, attr: str) -> bool:
         """Whether a subclass of `cls` may set `attr` (then `self.attr` may be its value)."""
         return True
 
@@ -224,7 +224,7 @@ class RefReader:
         """The qualified name `name` is bound to by an import, or ""."""
         return ""
 
-    def class_of(self, name: str) -> cst.ClassDef | None:
+    def class_of(self, name: str) -> ClassAttributes | None:
         """The class `name` is (`Class`) or whose instance it is (`self`, `cls`), if known."""
         return None
 
@@ -243,7 +243,7 @@ class RefReader:
         cls = self.class_of(node.value.value)
         if cls is None or self.is_overridden(cls, node.attr.value):
             return None
-        found = class_value(cls, node.attr.value)
+        found = cls.value(node.attr.value)
         ref = resolve_ref(found[0], self.consts, self.qualify) if found is not None else None
         return None if found is None or ref is None else replace(ref, note=found[1])
 

@@ -108,3 +108,24 @@ def test_model_of_several_refs_needs_one_known_kind() -> None:
     assert model_of([], models) is None
     assert model_of(["a/s"], models) == FILE_ITERATOR
     assert model_of(["a/s", "a/s:v1"], models) is None  # streams for one ref, a list for the other
+
+
+def test_a_class_is_searched_for_its_attribute_stores_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each `x = self.attr` asks where the class sets attr: walking the class body per ask
+    # made a large class quadratic (a 2,000-line class with 300 such reads took seconds).
+    from replicate_migrate.analysis import class_refs
+
+    walks = []
+    original = class_refs._StoreFinder.on_visit
+
+    def counting(self: object, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.ClassDef):
+            walks.append(node.name.value)
+        return original(self, node)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(class_refs._StoreFinder, "on_visit", counting)
+    reads = "".join(f"    def m{i}(self):\n        v{i} = self.a{i % 7}\n        return v{i}\n" for i in range(60))
+    source = INIT + reads + GO + 'class H(G):\n    b = "a/c"\n'
+    [(found, _, _)] = refs(source)
+    assert found == ("a/b",)
+    assert walks.count("G") == 1 and walks.count("H") <= 1, walks
