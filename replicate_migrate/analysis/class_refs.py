@@ -29,9 +29,7 @@ class ClassAttributes:
     def stores(self, attr: str) -> list[_Store]:
         """Every `x.attr = value` in the class (any target spelled `<name>.attr`), with its method."""
         if self._stores is None:
-            finder = _StoreFinder()
-            self.cls.visit(finder)
-            self._stores = finder.found
+            self._stores = _find_stores(self.cls)
         return self._stores.get(attr, [])
 
     def attributes(self, attr: str) -> list[cst.BaseExpression]:
@@ -78,41 +76,56 @@ def _class_attributes(cls: cst.ClassDef) -> dict[str, list[cst.BaseExpression]]:
     return out
 
 
-class _StoreFinder(cst.CSTVisitor):
-    """Every `x.attr = value` in a class, by attr, with the method it is in."""
+def _find_stores(cls: cst.ClassDef) -> dict[str, list[_Store]]:
+    """Every `x.attr = value` in a class, by attr, with the method it is in.
 
-    def __init__(self) -> None:
-        self.method: list[cst.FunctionDef] = []
-        self.found: dict[str, list[_Store]] = {}
+    Only statements can store into an attribute (a walrus binds names only), so the walk
+    goes from statement to statement and never into expressions."""
+    found: dict[str, list[_Store]] = {}
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.method.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.method.pop()
-
-    def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._target(element.value, None)
-        elif isinstance(target, cst.Attribute):
-            where = self.method[-1] if len(self.method) == 1 else None
+    def target(node: cst.BaseExpression, value: cst.BaseExpression | None, method: cst.FunctionDef | None) -> None:
+        if isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                target(element.value, None, method)
+        elif isinstance(node, cst.Attribute):
             # Only a plain `x.attr = value` has a value to follow; anything else counts twice.
-            found = self.found.setdefault(target.attr.value, [])
-            found += [(where, value)] if value is not None else [(None, target), (None, target)]
+            stores = found.setdefault(node.attr.value, [])
+            stores += [(method, value)] if value is not None else [(None, node), (None, node)]
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._target(target.target, node.value if len(node.targets) == 1 else None)
+    def statement(node: cst.CSTNode, methods: tuple[cst.FunctionDef, ...]) -> None:
+        method = methods[0] if len(methods) == 1 else None
+        if isinstance(node, cst.Assign):
+            for assigned in node.targets:
+                target(assigned.target, node.value if len(node.targets) == 1 else None, method)
+        elif isinstance(node, cst.AnnAssign):
+            target(node.target, node.value, method)
+        elif isinstance(node, cst.AugAssign):
+            target(node.target, None, method)
+        elif isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                statement(small, methods)
+        elif isinstance(node, (cst.BaseCompoundStatement, cst.ExceptHandler, cst.ExceptStarHandler, cst.Else, cst.Finally, cst.MatchCase)):
+            inner = (*methods, node) if isinstance(node, cst.FunctionDef) else methods
+            for part in _parts(node):
+                statement(part, inner)
+        elif isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            for child in node.body:
+                statement(child, methods)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._target(node.target, node.value)
+    statement(cls.body, ())
+    return found
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target, None)
 
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._target(node.target, None)
+def _parts(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The blocks and clauses of a compound statement (body, else, handlers, finally, cases)."""
+    parts: list[cst.CSTNode] = []
+    for name in ("body", "handlers", "cases", "orelse", "finalbody"):
+        value = getattr(node, name, None)
+        if isinstance(value, cst.CSTNode):
+            parts.append(value)
+        elif isinstance(value, (tuple, list)):
+            parts += [item for item in value if isinstance(item, cst.CSTNode)]
+    return parts
 
 
 _MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"})

@@ -116,14 +116,13 @@ def test_a_class_is_searched_for_its_attribute_stores_once(monkeypatch: pytest.M
     from replicate_migrate.analysis import class_refs
 
     walks = []
-    original = class_refs._StoreFinder.on_visit
+    original = class_refs._find_stores
 
-    def counting(self: object, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.ClassDef):
-            walks.append(node.name.value)
-        return original(self, node)  # type: ignore[arg-type]
+    def counting(cls: cst.ClassDef) -> object:
+        walks.append(cls.name.value)
+        return original(cls)
 
-    monkeypatch.setattr(class_refs._StoreFinder, "on_visit", counting)
+    monkeypatch.setattr(class_refs, "_find_stores", counting)
     reads = "".join(f"    def m{i}(self):\n        v{i} = self.a{i % 7}\n        return v{i}\n" for i in range(60))
     source = INIT + reads + GO + 'class H(G):\n    b = "a/c"\n'
     [(found, _, _)] = refs(source)
