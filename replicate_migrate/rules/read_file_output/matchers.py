@@ -7,6 +7,8 @@ and the two-statement form `r = requests.get(u)` ... `r.content`.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -74,8 +76,11 @@ class _Parents(cst.CSTVisitor):
         self.stack.pop()
 
 
-def parents(node: cst.CSTNode) -> dict[int, cst.CSTNode]:
-    """id() of each node inside `node` -> its parent."""
+@functools.lru_cache(maxsize=16)
+def parents(node: cst.CSTNode) -> Mapping[int, cst.CSTNode]:
+    """id() of each node inside `node` -> its parent. Each use of a result asks for its
+    top-level statement's map: one walk per statement, not per use (nodes hash by identity,
+    and the cache keeps them alive, so no id is reused while its map is cached)."""
     visitor = _Parents()
     node.visit(visitor)
     return visitor.parent
@@ -107,7 +112,7 @@ def find_download(callee: str, url: cst.BaseExpression, statement: cst.CSTNode) 
     return _assigned(callee, api, call, url, statement)
 
 
-def _url_call(url: cst.BaseExpression, parent: dict[int, cst.CSTNode]) -> cst.Call | None:
+def _url_call(url: cst.BaseExpression, parent: Mapping[int, cst.CSTNode]) -> cst.Call | None:
     arg = parent.get(id(url))
     call = parent.get(id(arg)) if isinstance(arg, cst.Arg) else None
     if not isinstance(call, cst.Call) or not call.args or call.args[0] is not arg:

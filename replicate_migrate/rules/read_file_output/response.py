@@ -9,7 +9,7 @@ status or headers has no FileOutput counterpart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -83,7 +83,7 @@ def response_uses(scope: Sequence[cst.CSTNode], name: str, target: cst.CSTNode, 
     return uses
 
 
-def _ancestors(node: cst.CSTNode, parent: dict[int, cst.CSTNode]) -> set[int]:
+def _ancestors(node: cst.CSTNode, parent: Mapping[int, cst.CSTNode]) -> set[int]:
     found: set[int] = set()
     above = parent.get(id(node))
     while above is not None:
@@ -95,7 +95,7 @@ def _ancestors(node: cst.CSTNode, parent: dict[int, cst.CSTNode]) -> set[int]:
 _REPEATING = (cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Lambda, cst.FunctionDef)
 
 
-def _repeats(use: cst.CSTNode, parent: dict[int, cst.CSTNode], binding: set[int]) -> bool:
+def _repeats(use: cst.CSTNode, parent: Mapping[int, cst.CSTNode], binding: set[int]) -> bool:
     """Whether `use` may run more than once for one run of the binding (`binding`: the
     binding's ancestors): a loop or function around the use but not around the binding.
     A for loop repeats its body, not its iterable."""
@@ -107,7 +107,7 @@ def _repeats(use: cst.CSTNode, parent: dict[int, cst.CSTNode], binding: set[int]
     return False
 
 
-def _chain(name: cst.Name, parent: dict[int, cst.CSTNode]) -> tuple[str, cst.CSTNode, bool]:
+def _chain(name: cst.Name, parent: Mapping[int, cst.CSTNode]) -> tuple[str, cst.CSTNode, bool]:
     """`r.content.iter_chunked` -> ("content.iter_chunked", its outermost node, called)."""
     attrs: list[str] = []
     node: cst.CSTNode = name
@@ -120,7 +120,7 @@ def _chain(name: cst.Name, parent: dict[int, cst.CSTNode]) -> tuple[str, cst.CST
     return ".".join(attrs), node, False
 
 
-def _classify(name: cst.Name, parent: dict[int, cst.CSTNode], api: Api, uses: ResponseUses) -> None:
+def _classify(name: cst.Name, parent: Mapping[int, cst.CSTNode], api: Api, uses: ResponseUses) -> None:
     chain, node, called = _chain(name, parent)
     head = chain.partition(".")[0]
     if head in RESPONSE_FACTS:
@@ -139,14 +139,14 @@ def _classify(name: cst.Name, parent: dict[int, cst.CSTNode], api: Api, uses: Re
         uses.others += 1
 
 
-def _is_tight(node: cst.CSTNode, parent: dict[int, cst.CSTNode]) -> bool:
+def _is_tight(node: cst.CSTNode, parent: Mapping[int, cst.CSTNode]) -> bool:
     above = parent.get(id(node))
     return (isinstance(above, (cst.Attribute, cst.Subscript)) and above.value is node) or (
         isinstance(above, cst.Call) and above.func is node
     )
 
 
-def _is_loop_over(node: cst.CSTNode, parent: dict[int, cst.CSTNode], is_async: bool) -> bool:
+def _is_loop_over(node: cst.CSTNode, parent: Mapping[int, cst.CSTNode], is_async: bool) -> bool:
     loop = parent.get(id(node))
     return isinstance(loop, cst.For) and loop.iter is node and (loop.asynchronous is not None) == is_async
 
@@ -158,7 +158,7 @@ _STREAM_HANDLERS = frozenset({"StreamingResponse", "StreamingHttpResponse", "str
 _BODY_HANDLERS = frozenset({"HttpResponse"})
 
 
-def _handler_of(node: cst.CSTNode, parent: dict[int, cst.CSTNode]) -> str:
+def _handler_of(node: cst.CSTNode, parent: Mapping[int, cst.CSTNode]) -> str:
     """The name of the call `node` is the first argument of ("" when none)."""
     arg = parent.get(id(node))
     call = parent.get(id(arg)) if isinstance(arg, cst.Arg) else None
