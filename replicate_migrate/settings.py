@@ -2,8 +2,9 @@
 engine takes (one per distinct configuration among the files) and the Output cli.py follows.
 
 Flags override every file's configuration. Which rules run and how (`strategy`, `select`,
-`ignore`) follow the nearest configuration of each file, as in ruff; the rest is run-wide
-and comes from the configuration found for the first path.
+`ignore`) follow the nearest configuration of each file, as in ruff, and so do the files a
+configuration excludes below it (`exclude`, `extend-exclude`); the rest is run-wide and
+comes from the configuration found for the first path.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from typing import TextIO
 
 from replicate_migrate.config import ConfigError, ConfigFiles, rule_selectors
 from replicate_migrate.options import Mode, Options, Output, Strategy
+from replicate_migrate.patterns import Excludes, compile_excludes
 
 # Flags that shape the command's output only; a configuration file does not set them.
 CLI_ONLY = ("diff", "check", "quiet", "verbose", "color", "config_file", "isolated")
 _RENAMES = {"ignore_rules": "ignore", "fmt": "format"}
 # The keys each file's nearest configuration decides, with the flag that overrides each.
 _PER_FILE = {"strategy": "strategy", "select": "select", "ignore": "ignore_rules"}
+# Patterns a nested configuration excludes below its directory, besides the run's own.
+_PER_TREE = ("exclude", "extend_exclude")
 
 
 def merge_settings(
@@ -105,9 +109,7 @@ def split_by_config(
     if cli_only["isolated"] or cli_only["config_file"] is not None:
         return whole
     found, errors = _files_of(paths, options)
-    by_config: dict[Path | None, list[Path]] = {}
-    for file in found:
-        by_config.setdefault(files.nearest(file), []).append(file)
+    by_config, dropped = _by_config(found, paths, pyproject, options, files)
     groups: dict[Options, ConfigGroup] = {}
     for own, members in by_config.items():
         own_options = (
@@ -118,8 +120,10 @@ def split_by_config(
             groups[own_options] = ConfigGroup(own_options, tuple(members), own)
         else:  # another file with the same effect: one run keeps their links
             groups[own_options] = ConfigGroup(own_options, (*known.paths, *members), known.pyproject)
-    if list(groups) in ([], [options]):
+    if not dropped and list(groups) in ([], [options]):
         return whole
+    if not groups:
+        return [ConfigGroup(options, (), pyproject, errors)]
     first = next(iter(groups.values()))
     groups[first.options] = ConfigGroup(first.options, first.paths, first.pyproject, errors)
     return list(groups.values())
@@ -143,6 +147,50 @@ def _files_of(
     return list(found.files), found.errors
 
 
+def _by_config(
+    found: list[Path], paths: Sequence[Path], root: Path | None, options: Options, files: ConfigFiles
+) -> tuple[dict[Path | None, list[Path]], bool]:
+    """The files by their nearest configuration, without those a nested one excludes (a
+    file given by name only with force-exclude, as the run's own excludes); and whether
+    any was left out."""
+    by_config: dict[Path | None, list[Path]] = {}
+    given = {os.path.abspath(path) for path in paths}
+    nested: dict[Path, Excludes | None] = {}
+    dropped = False
+    for file in found:
+        own = files.nearest(file)
+        excluded = own is not None and own != root and _excluded_below(own, file, nested, files)
+        if excluded and (options.force_exclude or os.path.abspath(file) not in given):
+            dropped = True
+            continue
+        by_config.setdefault(own, []).append(file)
+    return by_config, dropped
+
+
+def _excluded_below(
+    pyproject: Path, file: Path, nested: dict[Path, Excludes | None], files: ConfigFiles
+) -> bool:
+    """Whether `pyproject`'s own `exclude`/`extend-exclude` patterns, relative to its
+    directory, match `file` or a directory between them. (A nested `exclude` adds to the
+    run's excludes: what the run's own patterns leave out, it cannot bring back.)
+    `nested` keeps each configuration's compiled patterns."""
+    if pyproject not in nested:
+        own = files.settings(pyproject)
+        patterns = [str(p) for key in _PER_TREE for p in own.get(key, ()) or ()]  # type: ignore[attr-defined]
+        nested[pyproject] = compile_excludes(patterns) if patterns else None
+    excludes = nested[pyproject]
+    if excludes is None:
+        return False
+    rel = os.path.relpath(os.path.abspath(file), pyproject.parent.absolute()).replace(os.sep, "/")
+    parts = rel.split("/")
+    if parts[0] == os.pardir:
+        return False
+    for depth, name in enumerate(parts, start=1):
+        if excludes.is_excluded("/".join(parts[:depth]), name, depth < len(parts)):
+            return True
+    return False
+
+
 def run_wide_keys(groups: Sequence[ConfigGroup], root: Path | None, files: ConfigFiles) -> list[str]:
     """`path: 'key', ...` for each configuration besides the root's that sets keys only the
     root's configuration decides, so that they are not ignored in silence."""
@@ -150,7 +198,7 @@ def run_wide_keys(groups: Sequence[ConfigGroup], root: Path | None, files: Confi
     for group in groups:
         if group.pyproject is None or group.pyproject == root:
             continue
-        keys = [key for key in files.settings(group.pyproject) if key not in _PER_FILE]
+        keys = [key for key in files.settings(group.pyproject) if key not in _PER_FILE and key not in _PER_TREE]
         if keys:
             listed = ", ".join(repr(key.replace("_", "-")) for key in keys)
             where = root or "the defaults (no config file for the first path)"

@@ -608,3 +608,28 @@ def test_run_wide_keys_in_a_nested_config_are_named_not_ignored_in_silence(
         f" run-wide settings come from {tmp_path / 'pyproject.toml'}\n"
     )
     assert result.stderr == warning
+
+
+@pytest.mark.parametrize("key", ["extend-exclude", "exclude"])
+def test_a_nested_config_excludes_files_below_it(tmp_path: Path, run_cli: RunCli, key: str) -> None:
+    # A monorepo's service excludes its vendored code; a run from the root must not
+    # rewrite it (as ruff, which reads each directory's nearest configuration).
+    (tmp_path / "pyproject.toml").write_text("[tool.replicate-migrate]\n")
+    service = tmp_path / "services" / "a"
+    (service / "legacy").mkdir(parents=True)
+    (service / "pyproject.toml").write_text(f'[tool.replicate-migrate]\n{key} = ["legacy", "gen_*.py"]\n')
+    targets = ["app.py", "services/a/app.py", "services/a/legacy/old.py", "services/a/gen_x.py", "services/a/legacy.py"]
+    for target in targets:
+        (tmp_path / target).write_text(SOURCE)
+
+    result = run_cli("--fix", ".", cwd=tmp_path)
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""  # the keys are applied, not named as ignored
+    changed = [target for target in targets if (tmp_path / target).read_text() != SOURCE]
+    assert changed == ["app.py", "services/a/app.py", "services/a/legacy.py"]
+    # Named one by one, as pre-commit does: taken as given, unless force-exclude.
+    named = run_cli("--check", *targets, cwd=tmp_path)
+    assert "services/a/legacy/old.py" in named.stdout
+    forced = run_cli("--check", "--force-exclude", *targets, cwd=tmp_path)
+    assert "legacy/old.py" not in forced.stdout and "gen_x.py" not in forced.stdout
