@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 
 import libcst as cst
-import pytest
 
 from replicate_migrate.engine.pipeline import migrate_sources
 from replicate_migrate.options import Options
@@ -30,12 +29,6 @@ def check_example(rule: Rule, example: Example) -> None:
     ast.parse(got)
     if example.fixed is not None:  # a fix is itself valid: a second run leaves it alone
         assert rewrite(rule, example.fixed) == example.fixed
-
-
-def parametrize(rule: Rule) -> pytest.MarkDecorator:
-    """`@parametrize(RULE)` over the rule's examples, named invalid-N / valid-N."""
-    ids = [f"{'invalid' if e.fixed is not None else 'valid'}-{i}" for i, e in enumerate(rule.examples)]
-    return pytest.mark.parametrize("example", rule.examples, ids=ids)
 
 
 def assert_has_both_kinds(rule: Rule) -> None:

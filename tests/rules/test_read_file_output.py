@@ -1,22 +1,12 @@
-"""The examples read_file_output carries, as tests."""
+"""RM004's tests beyond its examples (those run in test_every_rule.py)."""
 
 from __future__ import annotations
 
 import libcst as cst
 import pytest
-from rule_examples import assert_has_both_kinds, check_example, parametrize, rewrite
+from rule_examples import rewrite
 
-from replicate_migrate.rules.base import Example
 from replicate_migrate.rules.read_file_output import RULE
-
-
-@parametrize(RULE)
-def test_example(example: Example) -> None:
-    check_example(RULE, example)
-
-
-def test_examples_cover_fixed_and_valid() -> None:
-    assert_has_both_kinds(RULE)
 
 
 def test_a_function_is_walked_for_its_parents_once_however_many_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
