@@ -30,6 +30,7 @@ from replicate_migrate.analysis.values import (
     Value,
     Values,
     key_step,
+    ref_index,
 )
 from replicate_migrate.project.resolver import is_project_name
 
@@ -126,7 +127,7 @@ class CallEvaluator(BuiltinCalls):
 
     def run_call(self, node: cst.Call, method: str, site: cst.Call, via: str) -> Values:
         """A call of run/async_run/stream (or of a forwarder given one)."""
-        first = 1 if via else 0
+        first = ref_index(via)
         ref_arg = node.args[first] if len(node.args) > first else None
         for arg in node.args[first:]:
             self.use(arg.value, self.eval(arg.value), Category.NEEDS_STR, "another model's input")

@@ -14,7 +14,14 @@ from replicate_migrate.analysis.flow import FlowWalker
 from replicate_migrate.analysis.methods import dotted_name, module_exports, module_instances
 from replicate_migrate.analysis.recorder import Recorder
 from replicate_migrate.analysis.refs import Ref
-from replicate_migrate.analysis.values import CallSite, Class, Instance, ModuleFacts, Qual
+from replicate_migrate.analysis.values import (
+    CallSite,
+    Class,
+    Instance,
+    ModuleFacts,
+    Qual,
+    ref_index,
+)
 from replicate_migrate.project.resolver import Resolver
 
 # A comment ending a call's first or last line, read as ruff reads noqa comments: bare, it
@@ -182,7 +189,7 @@ def _call_sites(
         )
         keywords = {a.keyword.value for a in job.node.args if a.keyword is not None}
         positional = [a for a in job.node.args if a.keyword is None and not a.star]
-        offset = 1 if job.via else 0
+        offset = ref_index(job.via)
         sites.append(
             CallSite(
                 id=f"{rec.module_name}#{index}",

@@ -186,6 +186,18 @@ class CallSite:
     refs: tuple[str, ...] = ()  # every ref it may be (one; or each value of a dict of refs)
     ref_assumed: bool = False  # the default of an environment variable: it may name another
 
+    @property
+    def ref_index(self) -> int:
+        """The ref's position among the call's arguments: after the callable when run is
+        forwarded (`to_thread(run, ref, ...)`), after the executor and the callable too
+        (`loop.run_in_executor(None, run, ref, ...)`)."""
+        return ref_index(self.via)
+
+
+def ref_index(via: str) -> int:
+    """See CallSite.ref_index."""
+    return 2 if via == "executor" else 1 if via else 0
+
 
 @dataclass(frozen=True)
 class ModuleFacts:

@@ -84,7 +84,7 @@ def plan_call(
     node = ctx.call_node(call)
     if node is None:
         return None, []
-    offset = 1 if call.via else 0
+    offset = call.ref_index
     plan = keyword_plan(node, call.method, offset, ctx.enabled - call.suppressed)
     done = describe(plan)
     wanted = {rule for rule, _ in describe(keyword_plan(node, call.method, offset, ctx.enabled))}
