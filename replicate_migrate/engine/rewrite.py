@@ -31,6 +31,7 @@ def plan_edits(
     facts: ModuleFacts,
     concluded: Mapping[str, tuple[object, ...]],
     rules: frozenset[str],
+    text: str = "",
 ) -> tuple[dict[int, list[Edit]], list[Finding]]:
     """The edits (by the Recorder's node id) every rule makes here, and the findings.
 
@@ -38,7 +39,7 @@ def plan_edits(
     RULES order. An edit of a node this module does not number raises: the conclusions
     were not this file's (facts of two files mistaken for one must not edit either).
     """
-    ctx = ModuleContext(facts.path, rec, facts, concluded, rules)
+    ctx = ModuleContext(facts.path, rec, facts, concluded, rules, text)
     edits: dict[int, list[Edit]] = {}
     findings: list[Finding] = []
     for rule in RULES:

@@ -141,7 +141,7 @@ class Worker:
 
     def _rewrite_one(self, parsed: _Parsed, concluded: Mapping[str, tuple[object, ...]]) -> FileResult:
         job = parsed.job
-        edits, findings = plan_edits(parsed.rec, parsed.facts, concluded, self.rules)
+        edits, findings = plan_edits(parsed.rec, parsed.facts, concluded, self.rules, parsed.text)
         if parsed.notebook is not None:
             findings = [_in_cell(f, parsed.notebook) for f in findings]
         try:

@@ -74,6 +74,9 @@ class ModuleContext:
     facts: ModuleFacts  # the module's call sites, values and uses
     project: Mapping[str, tuple[Any, ...]]  # rule id -> its project phase's conclusions here
     enabled: frozenset[str]  # the rule ids this run applies
+    # The whole module's source. LibCST parsed only the statements that can meet a replicate
+    # value (`rec.body`): a name a rule binds anew may be taken in the others.
+    text: str = ""
 
     def call_node(self, call: CallSite) -> cst.Call | None:
         """The call's CST node, or None when the call is only referenced (run_in_executor)."""

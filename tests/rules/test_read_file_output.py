@@ -31,3 +31,24 @@ def test_a_function_is_walked_for_its_parents_once_however_many_downloads(monkey
     fixed = rewrite(RULE, code)
     assert fixed.count(".read())") == 40
     assert walked.count("FunctionDef") == 1, walked.count("FunctionDef")
+
+
+@pytest.mark.parametrize(
+    ("later", "name"),
+    [
+        ('print(f"{file}")\n', "file_1"),  # one STRING token before Python 3.12
+        ("def log():\n    return file\n", "file_1"),  # a statement LibCST did not parse
+        ("# the file is written above\n", "file"),  # a comment names no variable
+        ('print("file")\n', "file"),
+    ],
+)
+def test_a_module_level_download_binds_a_name_no_statement_of_the_module_uses(later: str, name: str) -> None:
+    code = (
+        'from urllib.request import urlretrieve\nimport replicate\nfile = "log.txt"\n'
+        'out = replicate.run("black-forest-labs/flux-schnell", input={})\n'
+        'urlretrieve(out[0], "a.png")\n' + later
+    )
+    if name == "file":
+        code = code.replace('file = "log.txt"\n', "")
+    fixed = rewrite(RULE, code)
+    assert f'with open("a.png", "wb") as {name}:\n    {name}.write(out[0].read())\n' in fixed, fixed

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import io
+import re
+import tokenize
 from collections.abc import Callable, Sequence
 
 import libcst as cst
@@ -99,9 +102,11 @@ def as_edit(change: Statements) -> Edit:
     return edit
 
 
-def free_name(scope: Sequence[cst.CSTNode], base: str = "file") -> str:
-    """`base`, or `base_1`, `base_2`... when the name already occurs in `scope`."""
-    taken: set[str] = set()
+def free_name(scope: Sequence[cst.CSTNode], base: str = "file", text: str = "") -> str:
+    """`base`, or `base_1`, `base_2`... when the name already occurs in `scope`, or in
+    `text` (for module level: the statements LibCST did not parse may use a global of
+    that name)."""
+    taken = _names_in(text, base) if text else set()
 
     class _Names(cst.CSTVisitor):
         def visit_Name(self, node: cst.Name) -> None:
@@ -114,6 +119,23 @@ def free_name(scope: Sequence[cst.CSTNode], base: str = "file") -> str:
         n += 1
         name = f"{base}_{n}"
     return name
+
+
+def _names_in(text: str, base: str) -> set[str]:
+    """The names `base` or `base_N` among the source's tokens (words in comments and plain
+    strings are no names; in an f-string, which is one token before Python 3.12, every
+    such word counts); every such word if the source does not tokenize."""
+    word = re.compile(rf"\b{re.escape(base)}(?:_\d+)?\b")
+    names: set[str] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.NAME and word.fullmatch(token.string):
+                names.add(token.string)
+            elif token.type == tokenize.STRING and "f" in token.string.split("'")[0].split('"')[0].lower():
+                names.update(word.findall(token.string))
+    except (tokenize.TokenError, SyntaxError):
+        return set(word.findall(text))
+    return names
 
 
 def in_block(index: int, change: Statements) -> Edit:

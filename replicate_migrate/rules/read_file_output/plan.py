@@ -161,7 +161,7 @@ def _replace(ctx: ModuleContext, reach: Reach, download: Download, out: _Out) ->
         return " replaced by " in message, message
     if download.idiom == "urlretrieve()":
         scope = enclosing_scope(top, download.node) if top is not None else None
-        name = free_name([scope] if scope is not None else ctx.rec.body)
+        name = free_name([scope]) if scope is not None else free_name(ctx.rec.body, text=ctx.text)
         edits = _statement_edits(ctx, download.node, write_block(download.url, name), use.node)
         if edits is None:
             return False, "left the download: urlretrieve() is not a statement of its own block"
