@@ -166,3 +166,40 @@ def _with_item(callee: str, api: Api, call: cst.Call, url: cst.BaseExpression, s
     if not isinstance(statement.body, cst.IndentedBlock):
         return None
     return Download(f"{callee}()", statement, url, callee, name.value, statement, name)
+
+
+_BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+
+
+def handled_errors(top: cst.CSTNode, node: cst.CSTNode, any_handler: bool = False) -> str | None:
+    """`except X` when `node` lies in the body of a `try` (in its function, or at module
+    level) with a handler of errors narrower than Exception, which the download's library
+    raises and FileOutput.read() would not (it raises httpx's); with `any_handler`, any
+    handler counts (the read would move out of the `try`). None when there is none."""
+    parent = parents(top)
+    child, above = node, parent.get(id(node))
+    while above is not None and not isinstance(above, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if isinstance(above, (cst.Try, cst.TryStar)) and child is above.body:
+            for handler in above.handlers:
+                caught = _caught(handler.type)
+                if any_handler or not _BROAD.issuperset(caught) and caught:
+                    return f"except {', '.join(caught) or ''}".rstrip()
+        child, above = above, parent.get(id(above))
+    return None
+
+
+def _caught(kind: cst.BaseExpression | None) -> tuple[str, ...]:
+    """The dotted names an `except` clause catches; () for a bare `except:`."""
+    if kind is None:
+        return ()
+    elements = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind]
+    return tuple(_dotted(e) or "<expression>" for e in elements)
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr.value}" if head else ""
+    return ""

@@ -29,6 +29,7 @@ from replicate_migrate.rules.read_file_output.matchers import (
     Api,
     Download,
     find_download,
+    handled_errors,
     parents,
 )
 from replicate_migrate.rules.read_file_output.response import (
@@ -42,6 +43,7 @@ from replicate_migrate.rules.run_returns_file_output.decide import Decision, dec
 _KINDS = frozenset({OutputKind.FILE, OutputKind.FILE_LIST, OutputKind.FILE_ITERATOR})
 _READ = "replaced by FileOutput.read()"
 _RESPONSE = "the response's status or headers are used"
+_HANDLED = "its errors are handled here"
 _WITH_LINES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
 
@@ -105,7 +107,8 @@ def _plan_call(ctx: ModuleContext, decision: Decision, model: ModelFacts, reache
         if done:
             out.edits += edits
             replaced |= {reach.use.node} | ({origin} if origin is not None else set())
-        action = Action.REWRITTEN if done else Action.REVIEW if _RESPONSE in message else Action.UNCHANGED
+        review = _RESPONSE in message or _HANDLED in message
+        action = Action.REWRITTEN if done else Action.REVIEW if review else Action.UNCHANGED
         out.findings.append(Finding(ctx.path, call.line, call.column, ID, action, message,
                                     decision.kind, decision.kind_source))
     out.replaced |= replaced & url_nodes
@@ -120,6 +123,10 @@ def _try(
     """Whether the download can be replaced, the finding's message, and its edits."""
     if reach.result.origin in url_nodes and _shares_origin(reach, reaches, found):
         return False, "left the download: the URL string is also used where .url is added before it", []
+    top = ctx.rec.tops[reach.use.node]
+    handled = None if top is None else handled_errors(top, download.statement or download.node, bool(download.response))
+    if handled is not None:
+        return False, f"left the download: {_HANDLED} ({handled}); FileOutput.read() raises httpx's instead", []
     scratch = _Out()
     done, message = _replace(ctx, reach, download, scratch)
     return done, message, scratch.edits
