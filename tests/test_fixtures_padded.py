@@ -28,10 +28,11 @@ FILLER = "".join(
 
 
 def _padded(source: str) -> str:
-    """`source` with filler before its first statement (after its imports) and at its end."""
+    """`source` with filler before its first statement (after its imports and the blank
+    lines between them, which a rewrite may remove with an import) and at its end."""
     lines = source.splitlines(keepends=True)
     head = 0
-    while head < len(lines) and lines[head].startswith(("import ", "from ")):
+    while head < len(lines) and (lines[head].startswith(("import ", "from ")) or not lines[head].strip()):
         head += 1
     return "".join(lines[:head]) + "\n\n" + FILLER + "".join(lines[head:]) + "\n\n" + FILLER
 

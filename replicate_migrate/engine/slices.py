@@ -106,6 +106,10 @@ class Sliced:
         lines = split_lines(text)
         for group, code in sorted(replaced, key=lambda item: -item[0].first):
             lines[group.first - 1 : group.last] = [code]
+        if any(group.first == 1 and not code for group, code in replaced):
+            # The file's first statement was removed: the blank lines after it would open the file.
+            while len(lines) > 1 and lines[1] in ("\n", "\r\n", "\r"):
+                del lines[1]
         return "".join(lines)
 
 

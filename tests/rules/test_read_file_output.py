@@ -52,3 +52,37 @@ def test_a_module_level_download_binds_a_name_no_statement_of_the_module_uses(la
         code = code.replace('file = "log.txt"\n', "")
     fixed = rewrite(RULE, code)
     assert f'with open("a.png", "wb") as {name}:\n    {name}.write(out[0].read())\n' in fixed, fixed
+
+
+RUN = 'out = replicate.run("black-forest-labs/flux-schnell", input={})\n'
+
+
+@pytest.mark.parametrize(
+    ("imports", "rest", "kept"),
+    [
+        ("import requests\n", "", ""),  # its one use was the download
+        ("import requests\n", 'requests.post("https://example.com", data=data)\n', "import requests\n"),
+        ("import requests\n", "# requests are logged\n", "import requests\n"),  # any word keeps it
+        ("import requests\n", '__all__ = ["requests"]\n', "import requests\n"),
+        ("import requests as rq\n", "", ""),
+        ("import requests, json\n", "print(json.dumps(1))\n", "import json\n"),
+        ("from requests import get, post\n", "post(data)\n", "from requests import post\n"),
+        ("from requests import post, get\n", "post(data)\n", "from requests import post\n"),
+        ("from requests import (\n    get,\n    post,\n)\n", "post(data)\n", "from requests import (\n    post,\n)\n"),
+        ("from requests import (\n    post,\n    get,\n)\n", "post(data)\n", "from requests import (\n    post,\n)\n"),
+    ],
+)
+def test_an_import_only_the_downloads_used_goes(imports: str, rest: str, kept: str) -> None:
+    use = "rq.get" if " as rq" in imports else "get" if imports.startswith("from") else "requests.get"
+    code = f"import replicate\n{imports}{RUN}data = {use}(out[0]).content\n{rest}"
+    assert rewrite(RULE, code) == f"import replicate\n{kept}{RUN}data = out[0].read()\n{rest}"
+
+
+def test_a_package_init_keeps_its_imports() -> None:
+    from replicate_migrate.engine.pipeline import migrate_sources
+    from replicate_migrate.options import Options
+
+    code = f"import replicate\nimport requests\n{RUN}data = requests.get(out[0]).content\n"
+    outcome = migrate_sources([("pkg/__init__.py", code.encode())], Options(select=frozenset({RULE.id}), jobs=1))
+    [result] = outcome.results
+    assert result.migrated == f"import replicate\nimport requests\n{RUN}data = out[0].read()\n".encode()

@@ -42,12 +42,12 @@ RULE = Rule(
     examples=(
         Example(
             f"import replicate\nimport urllib.request\n{_RUN}urllib.request.urlretrieve(output[0], 'out.png')\n",
-            f"import replicate\nimport urllib.request\n{_RUN}"
+            f"import replicate\n{_RUN}"  # the import it no longer needs goes too
             "with open('out.png', \"wb\") as file:\n    file.write(output[0].read())\n",
         ),
         Example(
             f"import replicate\nimport requests\n{_RUN}data = requests.get(output[0]).content\n",
-            f"import replicate\nimport requests\n{_RUN}data = output[0].read()\n",
+            f"import replicate\n{_RUN}data = output[0].read()\n",
         ),
         Example(f"import replicate\n{_RUN}data = output[0].read()\n"),
         Example(

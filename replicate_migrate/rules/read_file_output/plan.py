@@ -24,6 +24,7 @@ from replicate_migrate.rules.read_file_output.edits import (
     to_value,
     write_block,
 )
+from replicate_migrate.rules.read_file_output.imports import unused_imports
 from replicate_migrate.rules.read_file_output.matchers import (
     APIS,
     Api,
@@ -53,6 +54,7 @@ class _Out:
     findings: list[Finding] = field(default_factory=list)
     replaced: set[int] = field(default_factory=set)  # RM001's `.url` nodes a read makes moot
     withdrawn: list[tuple[str, int, int]] = field(default_factory=list)
+    removed: list[cst.CSTNode] = field(default_factory=list)  # the download code replaced
 
 
 def plan_module(ctx: ModuleContext) -> RuleOutput:
@@ -65,6 +67,7 @@ def plan_module(ctx: ModuleContext) -> RuleOutput:
         model = _certain(decision)
         if model is not None:
             _plan_call(ctx, decision, model, links.reach(Source("call", decision.call.id)), out)
+    out.edits += unused_imports(ctx, out.removed)
     return RuleOutput(_ordered(out.edits), tuple(out.findings), tuple(sorted(out.replaced)), tuple(out.withdrawn))
 
 
@@ -100,12 +103,13 @@ def _plan_call(ctx: ModuleContext, decision: Decision, model: ModelFacts, reache
     # when every download through it reads the FileOutput instead.
     kept = {r.result.origin for r, (done, _, _) in tried if not done and r.result.origin in url_nodes}
     replaced: set[int] = set()
-    for reach, (done, message, edits) in tried:
+    for (reach, download), (_, (done, message, edits)) in zip(found, tried):
         origin = reach.result.origin
         if done and origin in kept:
             done, message = False, "left the download: the URL string is also used where .url is added before it"
         if done:
             out.edits += edits
+            out.removed.append(download.statement or download.node)
             replaced |= {reach.use.node} | ({origin} if origin is not None else set())
         review = _RESPONSE in message or _HANDLED in message
         action = Action.REWRITTEN if done else Action.REVIEW if review else Action.UNCHANGED
