@@ -58,8 +58,8 @@ def _value(
     defaults = {p.name.value: p.default for p in (*method.params.params, *method.params.kwonly_params)}
     if isinstance(value, cst.Name) and value.value in defaults:
         default = defaults[value.value]
-        where = f"the default of {cls.name.value}.__init__ parameter {value.value}"
-        return None if default is None else (default, f"self.{attr} set in {where}")
+        where = f"the default of parameter {value.value} of {cls.name.value}.__init__"
+        return None if default is None else (default, where)
     return value, f"self.{attr} set in {cls.name.value}.__init__"
 
 

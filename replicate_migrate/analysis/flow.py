@@ -274,7 +274,7 @@ class FlowWalker(Conditionals):
                 continue
             typed = self.annotated(param) - NOTHING  # `client: replicate.Client`
             self.env[name] = frozenset({Result(Source("param", f"{job.qualname}:{name}"))}) | typed
-            self.set_const(name, param.default, fresh=True)
+            self.set_param(name, param.default)
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 self.env[star.name.value] = NOTHING

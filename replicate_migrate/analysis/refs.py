@@ -20,6 +20,7 @@ from replicate_migrate.analysis.methods import dotted_name
 __all__ = ["Ref", "RefReader", "resolve_ref"]
 
 _ENV_READERS = frozenset({"os.getenv", "os.environ.get"})
+_FROM_PARAMETER = "the default of parameter"  # how a parameter's default ref is noted
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class Ref:
 
     values: tuple[str, ...]  # one, or every value of a literal dict
     note: str  # where it came from: "literal", "constant MODEL", ...
-    assumed: bool = False  # an environment variable's default: the environment may differ
+    # A default: of an environment variable (the environment may differ) or of a
+    # parameter (a caller may pass another).
+    assumed: bool = False
     keys: tuple[str, ...] = ()  # a literal dict: the key of each of `values`
     where: str = ""  # the scope of the name it is bound to
 
@@ -212,6 +215,13 @@ class RefReader:
         old = None if fresh else self.consts.get(name)
         self.consts[name] = _rebound(old if old is not None and old.where == where else None, ref, where)
 
+    def set_param(self, name: str, default: cst.BaseExpression | None) -> None:
+        """Bind a parameter: to its default's refs, assumed (a caller may pass another)."""
+        self.set_const(name, default, fresh=True)
+        found = self.consts.get(name)
+        if found is not None and found.values:
+            self.consts[name] = replace(found, note=f"{_FROM_PARAMETER} {name}", assumed=True)
+
     def is_mutated(self, name: str) -> bool:
         """Whether the module stores into `name[...]` or calls a mutating method on it."""
         return True
@@ -245,5 +255,8 @@ class RefReader:
             return None
         found = cls.value(node.attr.value)
         ref = resolve_ref(found[0], self.consts, self.qualify) if found is not None else None
-        return None if found is None or ref is None else replace(ref, note=found[1])
+        if found is None or ref is None:
+            return None
+        # `self.model = model` from a parameter's default: `G(model=...)` may pass another.
+        return replace(ref, note=found[1], assumed=ref.assumed or found[1].startswith(_FROM_PARAMETER))
 

@@ -96,9 +96,14 @@ def _environment_default(
     decision: Decision, call: CallSite, model: ModelFacts | None, links: Links, strategy: Strategy
 ) -> Decision:
     """The environment may name another model than the default: a file default is kept
-    only when nothing changes for it; else the call is decided as for an unknown model."""
+    only when nothing changes for it; else the call is decided as for an unknown model.
+    A parameter's default is always decided so: a caller may pass any model, the text
+    model of one caller and the file model of another."""
     default = call.ref or " or ".join(call.refs)
-    if model is not None and model.has_files and decision.action is not Action.UNCHANGED:
+    if "the default of parameter" in call.ref_note:
+        decision = _decide(call, None, links, strategy)
+        note = f"decided as for an unknown model: a caller may pass another model than {default}"
+    elif model is not None and model.has_files and decision.action is not Action.UNCHANGED:
         decision = _decide(call, None, links, strategy)
         note = f"decided as for an unknown model: the environment variable may name another than {default}"
     else:
