@@ -46,7 +46,9 @@ WORKS_AS_URL = frozenset(
 # iterate its chunks; Django's HttpResponse joins them): 1.0 style, as a str is not.
 FILE_OUTPUT_CONSUMERS = frozenset(
     {"fastapi.responses.StreamingResponse", "starlette.responses.StreamingResponse",
-     "django.http.StreamingHttpResponse", "django.http.HttpResponse", "flask.stream_with_context"}
+     "django.http.StreamingHttpResponse", "django.http.HttpResponse", "flask.stream_with_context",
+     # Pillow reads any object with .read() (a FileOutput); a URL string is no path it can open.
+     "PIL.Image.open"}
 )  # fmt: skip
 
 NEEDS_STR_PREFIXES = (
