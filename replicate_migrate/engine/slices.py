@@ -102,15 +102,16 @@ class Sliced:
     def splice(self, text: str, replaced: list[tuple[Group, str]]) -> str:
         """`text` with these groups' lines replaced by their new code."""
         if self.whole:
-            return replaced[0][1] if replaced else text
-        lines = split_lines(text)
-        for group, code in sorted(replaced, key=lambda item: -item[0].first):
-            lines[group.first - 1 : group.last] = [code]
-        if any(group.first == 1 and not code for group, code in replaced):
+            new = replaced[0][1] if replaced else text
+        else:
+            lines = split_lines(text)
+            for group, code in sorted(replaced, key=lambda item: -item[0].first):
+                lines[group.first - 1 : group.last] = [code]
+            new = "".join(lines)
+        if new.startswith(("\n", "\r")) and not text.startswith(("\n", "\r")):
             # The file's first statement was removed: the blank lines after it would open the file.
-            while len(lines) > 1 and lines[1] in ("\n", "\r\n", "\r"):
-                del lines[1]
-        return "".join(lines)
+            new = new.lstrip("\r\n")
+        return new
 
 
 def _unparsed_runs(groups: Groups, chosen: list[int]) -> list[list[Group]]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import libcst as cst
 
+from replicate_migrate.analysis.methods import dotted_name
 from replicate_migrate.rules.base import ModuleContext, NodeEdit
 
 _RENDER = cst.Module(body=())
@@ -27,8 +28,7 @@ def unused_imports(ctx: ModuleContext, removed: Sequence[cst.CSTNode]) -> list[N
         return []
     gone = " ".join(_RENDER.code_for_node(node) for node in removed)
     edits = []
-    body = ctx.rec.body
-    for index, statement in enumerate(body):
+    for statement in ctx.rec.body:
         small = _import_of(statement)
         if small is None:
             continue
@@ -38,33 +38,9 @@ def unused_imports(ctx: ModuleContext, removed: Sequence[cst.CSTNode]) -> list[N
         kept = tuple(i for i, a in enumerate(names) if not _unused(_bound(a), gone, own, ctx.text))
         if len(kept) == len(names):
             continue
-        edits.append(_edit(ctx, statement, _Drop(kept)))
-        after = body[index + 1] if index + 1 < len(body) else None
-        if not kept and after is not None and _opens_file(ctx.text, own, after):
-            edits.append(_edit(ctx, after, _no_blank_lines_above))
+        ctx.rec.top = ctx.rec.statement = statement
+        edits.append(NodeEdit(ctx.rec.node_id(statement), _Drop(kept)))
     return edits
-
-
-def _edit(ctx: ModuleContext, statement: cst.CSTNode, edit: Callable[[cst.CSTNode], cst.CSTNode]) -> NodeEdit:
-    ctx.rec.top = ctx.rec.statement = statement
-    return NodeEdit(ctx.rec.node_id(statement), edit)
-
-
-def _opens_file(text: str, own: str, after: cst.CSTNode) -> bool:
-    """Whether the file begins with the statement `own` and, after blank lines only, the
-    statement `after`: removing the first would leave the file opening with those lines."""
-    if not text.startswith(own) or not isinstance(after, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-        return False
-    if any(line.comment is not None for line in after.leading_lines):
-        return False
-    bare = _RENDER.code_for_node(after.with_changes(leading_lines=()))
-    return text[len(own) :].lstrip("\n").startswith(bare)
-
-
-def _no_blank_lines_above(node: cst.CSTNode) -> cst.CSTNode:
-    if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-        return node.with_changes(leading_lines=())
-    return node
 
 
 def _import_of(statement: cst.CSTNode) -> cst.Import | cst.ImportFrom | None:
@@ -75,7 +51,8 @@ def _import_of(statement: cst.CSTNode) -> cst.Import | cst.ImportFrom | None:
     if isinstance(small, cst.Import):
         return small
     if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-        return small if not small.relative and _dotted(small.module) != "__future__" else None
+        module = dotted_name(small.module) if small.module is not None else ""
+        return small if not small.relative and module != "__future__" else None
     return None
 
 
@@ -83,7 +60,7 @@ def _bound(alias: cst.ImportAlias) -> str:
     """The name an alias binds: `x` for `as x`, `a` for `import a.b`."""
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
-    return _dotted(alias.name).partition(".")[0]
+    return dotted_name(alias.name).partition(".")[0]
 
 
 def _unused(name: str, gone: str, own: str, text: str) -> bool:
@@ -91,14 +68,6 @@ def _unused(name: str, gone: str, own: str, text: str) -> bool:
     word = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
     in_gone = len(word.findall(gone))
     return in_gone > 0 and len(word.findall(text)) == in_gone + len(word.findall(own))
-
-
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 class _Drop:

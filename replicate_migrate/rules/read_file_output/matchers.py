@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from replicate_migrate.analysis.methods import dotted_name
+
 URLRETRIEVE = "urllib.request.urlretrieve"
 URLOPEN = "urllib.request.urlopen"
 # Response attributes that 1.0's FileOutput has no counterpart for.
@@ -193,13 +195,4 @@ def _caught(kind: cst.BaseExpression | None) -> tuple[str, ...]:
     if kind is None:
         return ()
     elements = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind]
-    return tuple(_dotted(e) or "<expression>" for e in elements)
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr.value}" if head else ""
-    return ""
+    return tuple(dotted_name(e) or "<expression>" for e in elements)
