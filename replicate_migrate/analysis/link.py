@@ -89,7 +89,7 @@ class Links:
             return
         if not self.uses.get(target):
             if target.kind in ("return", "attr"):
-                why = "no caller in the project uses it: its consumers are outside the project"
+                why = "no use of it was found in the project: its consumers are outside the project, or use it in ways not followed"
                 yield Reach(_escaped(use, why), *_rest(reach))
             return
         yield from self._reach(target, reach.result, reach.entry, depth + 1, seen)

@@ -249,7 +249,7 @@ print(svc.__name__)
             )
         },
         models=UPSCALER,
-        needs=("no caller in the project uses it",),
+        needs=("no use of it was found in the project",),
         breaks=False,
     ),
 }
