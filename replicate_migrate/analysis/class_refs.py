@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from replicate_migrate.analysis.values import FROM_PARAMETER
+
 __all__ = ["ClassAttributes", "mutated_names"]
 
 _Store = tuple["cst.FunctionDef | None", cst.BaseExpression]
@@ -58,7 +60,7 @@ def _value(
     defaults = {p.name.value: p.default for p in (*method.params.params, *method.params.kwonly_params)}
     if isinstance(value, cst.Name) and value.value in defaults:
         default = defaults[value.value]
-        where = f"the default of parameter {value.value} of {cls.name.value}.__init__"
+        where = f"{FROM_PARAMETER} {value.value} of {cls.name.value}.__init__"
         return None if default is None else (default, where)
     return value, f"self.{attr} set in {cls.name.value}.__init__"
 

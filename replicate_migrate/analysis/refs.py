@@ -16,11 +16,11 @@ import libcst as cst
 
 from replicate_migrate.analysis.class_refs import ClassAttributes
 from replicate_migrate.analysis.methods import dotted_name
+from replicate_migrate.analysis.values import FROM_PARAMETER
 
 __all__ = ["Ref", "RefReader", "resolve_ref"]
 
 _ENV_READERS = frozenset({"os.getenv", "os.environ.get"})
-_FROM_PARAMETER = "the default of parameter"  # how a parameter's default ref is noted
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ class RefReader:
         self.set_const(name, default, fresh=True)
         found = self.consts.get(name)
         if found is not None and found.values:
-            self.consts[name] = replace(found, note=f"{_FROM_PARAMETER} {name}", assumed=True)
+            self.consts[name] = replace(found, note=f"{FROM_PARAMETER} {name}", assumed=True)
 
     def is_mutated(self, name: str) -> bool:
         """Whether the module stores into `name[...]` or calls a mutating method on it."""
@@ -258,5 +258,5 @@ class RefReader:
         if found is None or ref is None:
             return None
         # `self.model = model` from a parameter's default: `G(model=...)` may pass another.
-        return replace(ref, note=found[1], assumed=ref.assumed or found[1].startswith(_FROM_PARAMETER))
+        return replace(ref, note=found[1], assumed=ref.assumed or found[1].startswith(FROM_PARAMETER))
 

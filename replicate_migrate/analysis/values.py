@@ -187,11 +187,21 @@ class CallSite:
     ref_assumed: bool = False  # the default of an environment variable: it may name another
 
     @property
+    def ref_from_parameter(self) -> bool:
+        """Whether the ref is a parameter's default (`def make(ref="a/b")`, or `self.model`
+        set from `__init__`'s): a caller may pass any other model."""
+        return FROM_PARAMETER in self.ref_note
+
+    @property
     def ref_index(self) -> int:
         """The ref's position among the call's arguments: after the callable when run is
         forwarded (`to_thread(run, ref, ...)`), after the executor and the callable too
         (`loop.run_in_executor(None, run, ref, ...)`)."""
         return ref_index(self.via)
+
+
+# How analysis/refs.py notes a ref taken from a parameter's default.
+FROM_PARAMETER = "the default of parameter"
 
 
 def ref_index(via: str) -> int:

@@ -100,7 +100,7 @@ def _environment_default(
     A parameter's default is always decided so: a caller may pass any model, the text
     model of one caller and the file model of another."""
     default = call.ref or " or ".join(call.refs)
-    if "the default of parameter" in call.ref_note:
+    if call.ref_from_parameter:
         decision = _decide(call, None, links, strategy)
         note = f"decided as for an unknown model: a caller may pass another model than {default}"
     elif model is not None and model.has_files and decision.action is not Action.UNCHANGED:
