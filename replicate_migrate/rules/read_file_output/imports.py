@@ -34,6 +34,8 @@ def unused_imports(ctx: ModuleContext, removed: Sequence[cst.CSTNode]) -> list[N
             continue
         names = small.names
         assert not isinstance(names, cst.ImportStar)
+        if not any(_word(_bound(a)).search(gone) for a in names):
+            continue  # the usual case: nothing it imports was in the replaced code
         own = _RENDER.code_for_node(statement)
         kept = tuple(i for i, a in enumerate(names) if not _unused(_bound(a), gone, own, ctx.text))
         if len(kept) == len(names):
@@ -65,9 +67,14 @@ def _bound(alias: cst.ImportAlias) -> str:
 
 def _unused(name: str, gone: str, own: str, text: str) -> bool:
     """Whether the removed code used `name`, and no other word of the module is it."""
-    word = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
+    word = _word(name)
     in_gone = len(word.findall(gone))
     return in_gone > 0 and len(word.findall(text)) == in_gone + len(word.findall(own))
+
+
+def _word(name: str) -> re.Pattern[str]:
+    """`name` as a word of its own, not an attribute (`x.name`) or part of a longer word."""
+    return re.compile(rf"(?<![\w.]){re.escape(name)}\b")
 
 
 class _Drop:
